@@ -1,0 +1,130 @@
+# vxl — top-level build.
+#
+#   make              build ./vxl
+#   make check        build and run every test; last line "N passed, M failed"
+#   make check-asan   the same, built with ASan+UBSan in build-san/
+#   make fuzz         build the libFuzzer targets (clang) in build-fuzz/
+#   make install      PREFIX=/usr/local DESTDIR=
+#   make V=1          show commands
+#
+# Sources are discovered per directory: every .c in a library directory
+# goes into that library, every tests/unit/test_*.c is one cmocka binary,
+# every tests/fuzz/fuzz_*.c one fuzz target.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+BUILD   ?= build
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+              -I. $(SAN_CFLAGS) $(CFLAGS)
+LDLIBS_ALL := -lyajl -lz $(SAN_LDFLAGS)
+
+# Optional dependencies, used when pkg-config finds them.
+HAVE_ZSTD := $(shell $(PKG_CONFIG) --exists libzstd 2>/dev/null && echo 1)
+ifeq ($(HAVE_ZSTD),1)
+ALL_CFLAGS += -DHAVE_ZSTD
+LDLIBS_ALL += -lzstd
+endif
+HAVE_DEFLATE := $(shell test -f /usr/include/libdeflate.h && echo 1)
+ifeq ($(HAVE_DEFLATE),1)
+ALL_CFLAGS += -DHAVE_LIBDEFLATE
+LDLIBS_ALL += -ldeflate
+endif
+
+# Libraries, in link order (dependents first).
+LIBDIRS := import backend console hotplug disk cfgparse common
+define lib_template
+$(1)_SRCS := $$(sort $$(wildcard $(1)/*.c))
+$(1)_OBJS := $$(patsubst %.c,$$(BUILD)/%.o,$$($(1)_SRCS))
+$(1)_LIB  := $$(if $$($(1)_SRCS),$$(BUILD)/lib$(1).a)
+endef
+$(foreach d,$(LIBDIRS),$(eval $(call lib_template,$(d))))
+LIBS := $(foreach d,$(LIBDIRS),$($(d)_LIB))
+
+XL_SRCS := $(sort $(wildcard xl/*.c))
+XL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(XL_SRCS))
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all check check-unit check-asan fuzz install clean
+all: vxl
+
+vxl: $(BUILD)/vxl
+	$(Q)ln -sf $(BUILD)/vxl vxl
+
+$(BUILD)/vxl: $(XL_OBJS) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(XL_OBJS) $(LIBS) $(LDLIBS_ALL)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+define ar_rule
+$$($(1)_LIB): $$($(1)_OBJS)
+	@$$(if $$(Q),echo "  AR      $$@")
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach d,$(LIBDIRS),$(if $($(d)_LIB),$(eval $(call ar_rule,$(d)))))
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDLIBS_ALL) -lcmocka
+
+check: vxl $(UNIT_BINS)
+	$(Q)VXL_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS)
+
+check-unit: $(UNIT_BINS)
+	$(Q)VXL_BUILD=$(BUILD) VXL_UNIT_ONLY=1 tests/run.sh $(UNIT_BINS)
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+check-asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN_CFLAGS="$(SAN)" \
+	    SAN_LDFLAGS="$(SAN)" CFLAGS="-O1 -g" build-san/vxl check-unit-san
+
+check-unit-san: $(UNIT_BINS)
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    VXL=$(BUILD)/vxl VXL_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS)
+
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -g -O1
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) \
+	    SAN_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+	    SAN_LDFLAGS="-fsanitize=address,undefined" CFLAGS="-g -O1" fuzz-targets
+
+fuzz-targets: $(LIBS)
+	@mkdir -p $(BUILD)/fuzz
+	$(Q)for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
+	    echo "  FUZZ    $$n"; \
+	    $(CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $(BUILD)/fuzz/$$n $$f $(LIBS) $(LDLIBS_ALL) || exit 1; done
+
+install: vxl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/vxl $(DESTDIR)$(BINDIR)/vxl
+	for m in docs/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man1/; done; true
+
+clean:
+	rm -rf build build-san build-fuzz vxl
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
