@@ -333,6 +333,46 @@ static void json_misc_devices(void **state)
     vxl_domain_config_dispose(&d);
 }
 
+static void json_vsnd_cpuid(void **state)
+{
+    vxl_domain_config d;
+    vxl_domain_config_init(&d);
+    vxl_domain_build_info *b = &d.b_info;
+    common(&d, VXL_DOMAIN_TYPE_PV, "s");
+    set_uuid(&d.c_info.uuid, "ebc92a51-88b7-470b-9f44-ce5621a03698");
+    b->max_memkb = b->target_memkb = 65536;
+    vxl_cpuid_leaf *l = vxl_cpuid_policy_leaf(&b->cpuid, 0x80000001,
+                                              VXL_CPUID_INPUT_UNUSED);
+    l->policy[2] = dup("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx1x");
+    l = vxl_cpuid_policy_leaf(&b->cpuid, 7, 0);
+    l->policy[1] = dup("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0");
+    b->kernel = dup("/k");
+
+    vxl_device_vsnd *v = vxl_domain_config_add_vsnd(&d);
+    v->backend_domname = dup("0");
+    v->devid = 0;
+    v->short_name = dup("SN");
+    v->long_name = dup("LN");
+    v->params.num_sample_rates = 2;
+    v->params.sample_rates = xcalloc(2, sizeof(uint32_t));
+    v->params.sample_rates[0] = 8000;
+    v->params.sample_rates[1] = 44100;
+    v->params.num_sample_formats = 2;
+    v->params.sample_formats = xcalloc(2, sizeof(vxl_vsnd_pcm_format));
+    v->params.sample_formats[0] = VXL_VSND_PCM_FORMAT_S16_LE;
+    v->params.sample_formats[1] = VXL_VSND_PCM_FORMAT_U8;
+    v->params.buffer_size = 1024;
+    vxl_vsnd_pcm *pcm = vxl_device_vsnd_add_pcm(v);
+    pcm->name = dup("p0");
+    vxl_vsnd_stream *st = vxl_vsnd_pcm_add_stream(pcm);
+    st->unique_id = dup("st0");
+    st->type = VXL_VSND_STREAM_TYPE_P;
+    st->params.channels_max = 2;
+
+    expect_json(vxl_domain_config_to_json(&d), "vsnd.json");
+    vxl_domain_config_dispose(&d);
+}
+
 static void json_disk_attach(void **state)
 {
     vxl_device_disk k;
@@ -413,6 +453,7 @@ int main(void)
         cmocka_unit_test(json_hvm),
         cmocka_unit_test(json_pv),
         cmocka_unit_test(json_misc_devices),
+        cmocka_unit_test(json_vsnd_cpuid),
         cmocka_unit_test(json_disk_attach),
         cmocka_unit_test(json_nic_attach),
         cmocka_unit_test(json_rules),
