@@ -1,0 +1,89 @@
+/* disk/internal.h — what the core shares with drivers: the image handle
+ * and small I/O helpers.  Not for users of the library (xl/, convert). */
+#ifndef VXL_DISK_INTERNAL_H
+#define VXL_DISK_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "disk/disk.h"
+
+struct vdisk {
+    const struct vdisk_driver *drv;
+    char *filename;             /* as given */
+    unsigned flags;             /* VDISK_* open flags */
+    bool probed;                /* format came from a probe */
+    int fd;                     /* owned by the driver after open */
+    dev_t dev;
+    ino_t ino;
+
+    /* Set by the driver's open. */
+    uint64_t size;
+    uint32_t cluster_size;
+    uint32_t alignment;         /* core sets 1 or 512/4096 for O_DIRECT */
+    char *backing_name;         /* recorded name (xstrdup'd), or NULL */
+    char *backing_fmt;          /* recorded format, or NULL */
+    char *data_filename;        /* external data file, or NULL */
+    bool zero_init;
+
+    /* Set by the core. */
+    char *backing_path;         /* resolved backing_name */
+    struct vdisk *backing;
+    void *priv;
+};
+
+/* Full pread/pwrite on an fd: loops over short transfers; a read past EOF
+ * fills zeros (images may end before their last cluster). */
+int vd_pread_fd(int fd, void *buf, size_t n, uint64_t off, const char *name,
+                struct vdisk_err *err);
+/* Like vd_pread_fd but a short read is an error (metadata). */
+int vd_pread_exact(int fd, void *buf, size_t n, uint64_t off,
+                   const char *name, struct vdisk_err *err);
+int vd_pwrite_fd(int fd, const void *buf, size_t n, uint64_t off,
+                 const char *name, struct vdisk_err *err);
+
+/* Read from d's backing image, zero-filling what lies beyond its end or
+ * everything when d has no open backing image. */
+int vd_read_backing(struct vdisk *d, void *buf, size_t n, uint64_t off,
+                    struct vdisk_err *err);
+
+/* Resolve `name` relative to the directory of `parent` (QEMU rule). */
+char *vd_resolve_relative(const char *parent, const char *name);
+
+static inline uint16_t be16(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint16_t)(b[0] << 8 | b[1]);
+}
+static inline uint32_t be32(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+           (uint32_t)b[2] << 8 | b[3];
+}
+static inline uint64_t be64(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint64_t)be32(b) << 32 | be32(b + 4);
+}
+static inline void put_be16(void *p, uint16_t v)
+{
+    uint8_t *b = p;
+    b[0] = v >> 8; b[1] = (uint8_t)v;
+}
+static inline void put_be32(void *p, uint32_t v)
+{
+    uint8_t *b = p;
+    b[0] = v >> 24; b[1] = v >> 16; b[2] = v >> 8; b[3] = (uint8_t)v;
+}
+static inline void put_be64(void *p, uint64_t v)
+{
+    put_be32(p, v >> 32);
+    put_be32((uint8_t *)p + 4, (uint32_t)v);
+}
+
+extern const struct vdisk_driver vdisk_raw_driver;
+extern const struct vdisk_driver vdisk_qcow2_driver;
+extern const struct vdisk_driver vdisk_qcow_driver;
+
+#endif
