@@ -660,6 +660,10 @@ int vdisk_create(const char *path, const struct vdisk_create_opts *o,
     if (!copy.size_set)
         return vdisk_err_set(err, EINVAL, "image creation needs a size "
                              "parameter");
+    if (copy.size > (UINT64_MAX >> 2))
+        return vdisk_err_set(err, EFBIG, "image size %llu is too large",
+                             (unsigned long long)copy.size);
+    copy.size = (copy.size + 511) & ~511ull;    /* whole sectors, as QEMU */
     return drv->create(path, &copy, err);
 }
 

@@ -44,7 +44,9 @@ static int raw_open(struct vdisk *d, int fd, unsigned flags,
         r->blockdev = true;
         d->size = sz;
     } else if (S_ISREG(st.st_mode)) {
-        d->size = (uint64_t)st.st_size;
+        /* as QEMU: the size is rounded up to whole sectors; the tail
+         * reads as zeros */
+        d->size = ((uint64_t)st.st_size + 511) & ~511ull;
         d->zero_init = true;
     } else {
         close(fd);
