@@ -1,0 +1,158 @@
+/* backend/backend.h — one operations table for every domain backend.
+ *
+ * vxl drives domains through a backend: libxenlight on a Xen control
+ * domain, an embedded QEMU backend (one QEMU process per domain)
+ * everywhere else.  Commands in xl/ only ever talk to this interface.
+ *
+ * Conventions (as in the rest of vxl's libraries):
+ *   - functions return 0 on success or a negative errno, and append a
+ *     diagnostic to the caller's vxl_diags explaining the failure;
+ *   - nothing here prints or exits;
+ *   - -ESRCH means "no such domain", -EEXIST "name already in use".
+ *
+ * A domain is named by its id everywhere; vxl_backend_find() turns a user's
+ * "name or id" argument into an id, as xl's find_domain() does. */
+#ifndef VXL_BACKEND_H
+#define VXL_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "common/diag.h"
+
+struct vxl_domain_config;       /* cfgparse/model.h */
+
+/* libxl_shutdown_reason's values */
+enum vxl_shutdown_reason {
+    VXL_SHUTDOWN_UNKNOWN = -1,
+    VXL_SHUTDOWN_POWEROFF = 0,
+    VXL_SHUTDOWN_REBOOT = 1,
+    VXL_SHUTDOWN_SUSPEND = 2,
+    VXL_SHUTDOWN_CRASH = 3,
+    VXL_SHUTDOWN_WATCHDOG = 4,
+    VXL_SHUTDOWN_SOFT_RESET = 5,
+};
+
+/* What `xl list` knows about a domain (libxl_dominfo's useful subset). */
+typedef struct vxl_dominfo {
+    uint32_t domid;
+    char *name;
+    char uuid[37];              /* "xxxxxxxx-xxxx-...", NUL-terminated */
+    bool running, blocked, paused, shutdown, dying;
+    int shutdown_reason;        /* enum vxl_shutdown_reason; valid iff shutdown */
+    uint64_t current_memkb, max_memkb;
+    uint32_t vcpu_online, vcpu_max;
+    uint64_t cpu_time_ns;
+    uint64_t start_time;        /* seconds since the epoch */
+    /* Backend trouble worth reporting (e.g. "monitor process died");
+     * NULL when all is well. */
+    char *problem;
+} vxl_dominfo;
+
+void vxl_dominfo_dispose(vxl_dominfo *di);
+void vxl_dominfo_list_free(vxl_dominfo *v, size_t n);
+
+/* How to create a domain (xl create's options that reach the backend). */
+typedef struct vxl_create_opts {
+    bool paused;                /* -p: leave it paused */
+    bool foreground;            /* -F: the monitor runs in the caller */
+    bool no_monitor;            /* -e: nobody waits for the domain's death */
+    const char *config_file;    /* for messages and the saved record */
+    const char *config_json;    /* libxl_domain_config JSON, saved as is */
+} vxl_create_opts;
+
+/* Console kinds (xl console -t). */
+enum vxl_console_type { VXL_CONSOLE_DEFAULT, VXL_CONSOLE_SERIAL, VXL_CONSOLE_PV };
+
+/* Where a domain's console can be reached. */
+typedef struct vxl_console {
+    char *socket_path;          /* unix stream socket, raw bytes; or NULL */
+    char *pty_path;             /* a pty; or NULL */
+    char *log_path;             /* everything the guest wrote; or NULL */
+} vxl_console;
+
+void vxl_console_dispose(vxl_console *c);
+
+typedef struct vxl_backend vxl_backend;
+
+typedef struct vxl_backend_ops {
+    const char *name;           /* "qemu", "xen" */
+    /* Free backend-private state (b->priv). */
+    void (*close)(vxl_backend *b);
+
+    /* Create and start a domain.  On success *domid is its id; unless
+     * opts->paused it is running when this returns. */
+    int (*create)(vxl_backend *b, const struct vxl_domain_config *cfg,
+                  const vxl_create_opts *opts, uint32_t *domid, vxl_diags *d);
+    /* Kill it now; when this returns nothing of it is left. */
+    int (*destroy)(vxl_backend *b, uint32_t domid, vxl_diags *d);
+    /* Ask the guest to power off / reboot (ACPI or PV protocol). */
+    int (*shutdown)(vxl_backend *b, uint32_t domid, vxl_diags *d);
+    int (*reboot)(vxl_backend *b, uint32_t domid, vxl_diags *d);
+    int (*pause)(vxl_backend *b, uint32_t domid, vxl_diags *d);
+    int (*unpause)(vxl_backend *b, uint32_t domid, vxl_diags *d);
+
+    /* All domains, ordered by id.  Caller frees with vxl_dominfo_list_free. */
+    int (*list)(vxl_backend *b, vxl_dominfo **v, size_t *n, vxl_diags *d);
+    /* One domain; -ESRCH when it does not exist. */
+    int (*info)(vxl_backend *b, uint32_t domid, vxl_dominfo *out, vxl_diags *d);
+
+    int (*rename)(vxl_backend *b, uint32_t domid, const char *new_name,
+                  vxl_diags *d);
+    /* Name → id and id → name; -ESRCH when unknown. */
+    int (*domid_of)(vxl_backend *b, const char *name, uint32_t *domid,
+                    vxl_diags *d);
+    int (*domname_of)(vxl_backend *b, uint32_t domid, char **name,
+                      vxl_diags *d);
+
+    /* Where console `num' of `type' is. */
+    int (*console)(vxl_backend *b, uint32_t domid, enum vxl_console_type type,
+                   int num, vxl_console *out, vxl_diags *d);
+    /* Wait until the domain is gone (or timeout_ms elapsed: -ETIMEDOUT;
+     * timeout_ms < 0 waits for ever). */
+    int (*wait_gone)(vxl_backend *b, uint32_t domid, int timeout_ms,
+                     vxl_diags *d);
+} vxl_backend_ops;
+
+struct vxl_backend {
+    const vxl_backend_ops *ops;
+    void *priv;
+};
+
+/* Which backend and why, before opening it. */
+typedef struct vxl_backend_choice {
+    const char *name;           /* "qemu" or "xen" */
+    char why[160];              /* "--backend=qemu", "no Xen control domain ..." */
+} vxl_backend_choice;
+
+/* Choose a backend.  `requested' is --backend= / $VXL_BACKEND (NULL or ""
+ * for the default: xen on a Xen control domain when built with libxl,
+ * qemu otherwise).  Accepts "xen", "libxl", "qemu".  -EINVAL for an
+ * unknown name, -ENOTSUP for xen when vxl was built without libxl. */
+int vxl_backend_choose(const char *requested, vxl_backend_choice *out,
+                       vxl_diags *d);
+
+/* True when /proc/xen/capabilities (or $VXL_XEN_CAPS, for tests) says
+ * this is a Xen control domain. */
+bool vxl_on_xen_control_domain(void);
+
+/* Open the chosen backend.  Caller frees with vxl_backend_close. */
+int vxl_backend_open(const vxl_backend_choice *c, vxl_backend **out,
+                     vxl_diags *d);
+void vxl_backend_close(vxl_backend *b);
+
+/* A domain argument (name or id) → id.  An all-digits string is an id
+ * that must exist; anything else a name.  -ESRCH when nothing matches. */
+int vxl_backend_find(vxl_backend *b, const char *name_or_id, uint32_t *domid,
+                     vxl_diags *d);
+
+/* The entry point for `vxl create': create `cfg' on backend `b'. */
+int backend_create(vxl_backend *b, const struct vxl_domain_config *cfg,
+                   const vxl_create_opts *opts, uint32_t *domid,
+                   vxl_diags *d);
+
+/* backend implementations */
+extern const vxl_backend_ops vxl_qemu_backend_ops;
+int vxl_qemu_backend_open(vxl_backend **out, vxl_diags *d);
+
+#endif
