@@ -18,20 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "cfgparse/model.h"
 #include "common/diag.h"
-
-struct vxl_domain_config;       /* cfgparse/model.h */
-
-/* libxl_shutdown_reason's values */
-enum vxl_shutdown_reason {
-    VXL_SHUTDOWN_UNKNOWN = -1,
-    VXL_SHUTDOWN_POWEROFF = 0,
-    VXL_SHUTDOWN_REBOOT = 1,
-    VXL_SHUTDOWN_SUSPEND = 2,
-    VXL_SHUTDOWN_CRASH = 3,
-    VXL_SHUTDOWN_WATCHDOG = 4,
-    VXL_SHUTDOWN_SOFT_RESET = 5,
-};
 
 /* What `xl list` knows about a domain (libxl_dominfo's useful subset). */
 typedef struct vxl_dominfo {
@@ -39,7 +27,7 @@ typedef struct vxl_dominfo {
     char *name;
     char uuid[37];              /* "xxxxxxxx-xxxx-...", NUL-terminated */
     bool running, blocked, paused, shutdown, dying;
-    int shutdown_reason;        /* enum vxl_shutdown_reason; valid iff shutdown */
+    vxl_shutdown_reason shutdown_reason;  /* valid iff shutdown */
     uint64_t current_memkb, max_memkb;
     uint32_t vcpu_online, vcpu_max;
     uint64_t cpu_time_ns;
@@ -60,9 +48,6 @@ typedef struct vxl_create_opts {
     const char *config_file;    /* for messages and the saved record */
     const char *config_json;    /* libxl_domain_config JSON, saved as is */
 } vxl_create_opts;
-
-/* Console kinds (xl console -t). */
-enum vxl_console_type { VXL_CONSOLE_DEFAULT, VXL_CONSOLE_SERIAL, VXL_CONSOLE_PV };
 
 /* Where a domain's console can be reached. */
 typedef struct vxl_console {
@@ -105,8 +90,9 @@ typedef struct vxl_backend_ops {
     int (*domname_of)(vxl_backend *b, uint32_t domid, char **name,
                       vxl_diags *d);
 
-    /* Where console `num' of `type' is. */
-    int (*console)(vxl_backend *b, uint32_t domid, enum vxl_console_type type,
+    /* Where console `num' of `type' is (VXL_CONSOLE_TYPE_UNKNOWN: the
+     * domain's default console, as xl's). */
+    int (*console)(vxl_backend *b, uint32_t domid, vxl_console_type type,
                    int num, vxl_console *out, vxl_diags *d);
     /* Wait until the domain is gone (or timeout_ms elapsed: -ETIMEDOUT;
      * timeout_ms < 0 waits for ever). */

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "backend/state.h"
+#include "cfgparse/model.h"
 #include "common/util.h"
 
 #define RECORD "record.json"
@@ -168,30 +168,6 @@ vxl_proc vxl_proc_self(void)
 bool vxl_proc_alive(const vxl_proc *p)
 {
     return p->pid > 0 && p->start && proc_start(p->pid) == p->start;
-}
-
-void vxl_uuid_generate(char out[37])
-{
-    unsigned char u[16];
-    size_t got = 0;
-
-    while (got < sizeof u) {
-        ssize_t r = getrandom(u + got, sizeof u - got, 0);
-        if (r > 0)
-            got += (size_t)r;
-        else if (errno != EINTR) {      /* no entropy call: a weak fallback */
-            srandom((unsigned)time(NULL) ^ (unsigned)getpid());
-            for (; got < sizeof u; got++)
-                u[got] = (unsigned char)random();
-        }
-    }
-    u[6] = (u[6] & 0x0f) | 0x40;
-    u[8] = (u[8] & 0x3f) | 0x80;
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-             u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
 /* ---- records as JSON --------------------------------------------------- */
@@ -646,8 +622,11 @@ int vxl_state_reserve(vxl_state *st, vxl_domrec *rec, vxl_diags *d)
         rec->creator = vxl_proc_self();
     if (!rec->start_time)
         rec->start_time = (uint64_t)time(NULL);
-    if (!rec->uuid[0])
-        vxl_uuid_generate(rec->uuid);
+    if (!rec->uuid[0]) {
+        vxl_uuid u;
+        vxl_uuid_generate(&u);
+        vxl_uuid_to_string(&u, rec->uuid);
+    }
     dir = vxl_state_domdir(st, id);
     if (mkdir(dir, 0700) < 0) {
         rc = err(d, errno, dir, "cannot create");

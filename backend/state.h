@@ -104,7 +104,5 @@ vxl_proc vxl_proc_self(void);
 vxl_proc vxl_proc_of(pid_t pid);        /* start 0 when it does not exist */
 bool vxl_proc_alive(const vxl_proc *p);
 
-/* A fresh random (version 4) UUID in text form. */
-void vxl_uuid_generate(char out[37]);
 
 #endif
