@@ -542,7 +542,8 @@ int vxl_state_list(vxl_state *st, vxl_domrec **v, size_t *n, vxl_diags *d)
         if (all[i].name)
             all[k++] = all[i];
     }
-    qsort(all, k, sizeof *all, cmp_domid);
+    if (k)
+        qsort(all, k, sizeof *all, cmp_domid);
     *v = all;
     *n = k;
     return 0;

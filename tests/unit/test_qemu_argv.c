@@ -304,6 +304,7 @@ static void disk_buses_and_formats(void **state)
     assert_int_equal(count_opt(&a, "-device") > 0, 1);
     assert_null(opt_val(&a, "-device", "ahci", 1));     /* one controller */
     vxl_argv_free(&a);
+    vxl_diags_free(&d);
     vxl_domain_config_dispose(&c);
 }
 
