@@ -85,6 +85,27 @@ static int fail(struct pc *p, int status, const char *key, const char *hint,
     return status;
 }
 
+/* An error about something missing: placed at the first of `keys' (a
+ * NULL-terminated list) that is set, else at the file's first setting,
+ * else at 1:1, so that it always names a place in the file. */
+__attribute__((format(printf, 5, 6)))
+static int fail_missing(struct pc *p, int status, const char *const *keys,
+                        const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    cfg_pos pos = { cfg_filename(p->cfg), 1, 1 };
+
+    for (; *keys; keys++)
+        if (!cfg_setting_pos(p->cfg, *keys, &pos))
+            break;
+    if (!*keys && cfg_nsettings(p->cfg) > 0)
+        cfg_setting_name(p->cfg, 0, &pos);
+    va_start(ap, fmt);
+    vdiag(p, VXL_ERROR, &pos, hint, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
 /* An error at item n of a list. */
 __attribute__((format(printf, 6, 7)))
 static int fail_item(struct pc *p, int status, const cfg_list *l, int n,
@@ -422,9 +443,12 @@ static int parse_identity(struct pc *p)
 
     get_defbool(p, "hap", &c->hap, 0);
 
-    if (replace_str(p, "name", &c->name, 0))
-        return fail(p, EXIT_XL_FAIL, NULL, "add a line such as name=\"guest\"",
-                    "Domain name must be specified.");
+    if (replace_str(p, "name", &c->name, 0)) {
+        static const char *const where[] = { "name", NULL };
+        return fail_missing(p, EXIT_XL_FAIL, where,
+                            "add a line such as name=\"guest\"",
+                            "Domain name must be specified.");
+    }
 
     if (!get_str(p, "uuid", &buf, 0)) {
         if (vxl_uuid_from_string(&c->uuid, buf))
@@ -1201,11 +1225,19 @@ static int parse_pv_kernel(struct pc *p)
         free(b->kernel);
         b->kernel = xasprintf(VXL_XENFIRMWAREDIR "/%s.bin", buf);
     }
-    if (!b->bootloader && !b->kernel)
-        return fail(p, EXIT_XL_FAIL, NULL,
-                    "set kernel=\"/path/to/vmlinuz\" or "
-                    "bootloader=\"pygrub\"",
-                    "Neither kernel nor bootloader specified");
+    if (!b->bootloader && !b->kernel) {
+        static const char *const where[] = {
+            "kernel", "bootloader", "type", "builder", NULL,
+        };
+        return fail_missing(p, EXIT_XL_FAIL, where,
+                            b->type == VXL_DOMAIN_TYPE_PV
+                                ? "set kernel=\"/path/to/vmlinuz\" or "
+                                  "bootloader=\"pygrub\"; for a fully "
+                                  "virtualised guest, set type=\"hvm\""
+                                : "set kernel=\"/path/to/vmlinuz\" or "
+                                  "bootloader=\"pygrub\"",
+                            "Neither kernel nor bootloader specified");
+    }
     return 0;
 }
 
@@ -1696,10 +1728,15 @@ static int parse_all(struct pc *p)
         b->max_memkb = b->target_memkb;
     if (b->max_vcpus == 0)
         b->max_vcpus = vcpus;
-    if (b->max_vcpus < vcpus)
-        return fail(p, EXIT_XL_FAIL, "maxvcpus",
-                    "maxvcpus must be at least vcpus",
-                    "xl: maxvcpus < vcpus");
+    if (b->max_vcpus < vcpus) {
+        static const char *const where[] = { "maxvcpus", "vcpus", NULL };
+        char *hint = cfg_setting_pos(p->cfg, "maxvcpus", &(cfg_pos){ 0 })
+            ? xasprintf("the vnuma nodes list only %d vcpus", b->max_vcpus)
+            : xstrdup("maxvcpus must be at least vcpus");
+        fail_missing(p, EXIT_XL_FAIL, where, hint, "xl: maxvcpus < vcpus");
+        free(hint);
+        return EXIT_XL_FAIL;
+    }
 
     TRY(parse_affinity(p, "cpus", true));
     TRY(parse_affinity(p, "cpus_soft", false));
@@ -1750,12 +1787,14 @@ static int parse_mask(struct pc *p, const char *spec, vxl_bitmap *m)
     return parse_cpumap(p, spec, m, NULL, NULL, 0);
 }
 
-int vxl_apply_global_affinity_masks(vxl_domain_config *d,
+int vxl_apply_global_affinity_masks(const cfg_config *cfg,
+                                    vxl_domain_config *d,
                                     const struct vxl_host *host,
                                     const struct vxl_xlconf *xlconf,
                                     vxl_diags *diags)
 {
-    struct pc p = { .host = host, .xlconf = xlconf, .d = d, .diags = diags };
+    struct pc p = { .cfg = cfg, .host = host, .xlconf = xlconf, .d = d,
+                    .diags = diags };
     vxl_domain_build_info *b = &d->b_info;
     vxl_bitmap vm, type_mask;
     const char *type_spec;
@@ -1798,10 +1837,19 @@ int vxl_apply_global_affinity_masks(vxl_domain_config *d,
                 vxl_bitmap_reset(t, bit);
         }
         if (!any) {
-            vxl_diag_add(diags, VXL_ERROR, NULL, 0, 0,
-                         "no CPU is left for this vCPU once xl.conf's "
-                         "vm.cpumask / vm.pv.cpumask / vm.hvm.cpumask apply",
-                         "vcpu hard affinity map is empty");
+            bool masked = !vxl_bitmap_is_full(&vm) ||
+                          !vxl_bitmap_is_full(&type_mask);
+            char *hint = masked
+                ? xasprintf("no CPU is left for vCPU %d once xl.conf's "
+                            "vm.cpumask, vm.pv.cpumask and vm.hvm.cpumask "
+                            "apply", i)
+                : xasprintf("vCPU %d would have no CPU to run on", i);
+            cfg_pos pos;
+
+            fail(&p, EXIT_XL_FAIL,
+                 cfg && !cfg_setting_pos(cfg, "cpus", &pos) ? "cpus" : NULL,
+                 hint, "vcpu hard affinity map is empty");
+            free(hint);
             rc = EXIT_XL_FAIL;
             goto out;
         }

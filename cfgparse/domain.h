@@ -43,8 +43,10 @@ int vxl_parse_domain_config(const cfg_config *cfg,
  * with xl.conf's vm.cpumask and vm.pv.cpumask / vm.hvm.cpumask, first
  * giving every vCPU an all-CPUs map when the config set none and a mask
  * restricts something.  Returns 0, or 1 with an error when a vCPU is left
- * with no CPU at all ("vcpu hard affinity map is empty"). */
-int vxl_apply_global_affinity_masks(vxl_domain_config *d,
+ * with no CPU at all ("vcpu hard affinity map is empty"), placed at cfg's
+ * cpus= setting (cfg may be NULL). */
+int vxl_apply_global_affinity_masks(const cfg_config *cfg,
+                                    vxl_domain_config *d,
                                     const struct vxl_host *host,
                                     const struct vxl_xlconf *xlconf,
                                     vxl_diags *diags);
