@@ -1013,6 +1013,15 @@ int qcow2_write_compressed(struct vdisk *d, uint64_t off, const void *cdata,
      * the next cluster when that one is free (data may straddle). */
     uint64_t pos = q->cbyte_off, coff = 0;
     bool fits = pos && (pos & (cs - 1)) && (pos & (cs - 1)) + clen <= cs;
+    if (pos && (pos & (cs - 1))) {
+        /* narrow refcounts (1 bit) may not allow sharing the cluster */
+        uint64_t cur;
+        rc = qcow2_get_refcount(q, pos / cs, &cur, err);
+        if (rc < 0)
+            return rc;
+        if (q->refcount_bits < 64 && cur + 1 > (1ull << q->refcount_bits) - 1)
+            pos = q->cbyte_off = 0, fits = false;
+    }
     if (fits) {
         coff = pos;
         rc = qcow2_update_refcount(q, pos / cs, 1, err);
