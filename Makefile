@@ -85,10 +85,15 @@ $$($(1)_LIB): $$($(1)_OBJS)
 endef
 $(foreach d,$(LIBDIRS),$(if $($(d)_LIB),$(eval $(call ar_rule,$(d)))))
 
+# Per-target extra libraries: TEST_LDLIBS_<test name> / FUZZ_LDLIBS_<name>.
+# The differential tests of the cfg reader link the real libxlutil.
+TEST_LDLIBS_test_cfg_xlu := -lxlutil -lxenlight
+FUZZ_LDLIBS_fuzz_cfg_xlu := -lxlutil -lxenlight
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDLIBS_ALL) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDLIBS_ALL) $(TEST_LDLIBS_$*) -lcmocka
 
 check: vxl $(UNIT_BINS)
 	$(Q)VXL_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS)
@@ -107,7 +112,7 @@ check-unit-san: $(UNIT_BINS)
 	    VXL=$(BUILD)/vxl VXL_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS)
 
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -g -O1
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1
 fuzz:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) \
 	    SAN_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
@@ -115,9 +120,10 @@ fuzz:
 
 fuzz-targets: $(LIBS)
 	@mkdir -p $(BUILD)/fuzz
-	$(Q)for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
-	    echo "  FUZZ    $$n"; \
-	    $(CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $(BUILD)/fuzz/$$n $$f $(LIBS) $(LDLIBS_ALL) || exit 1; done
+	$(Q)$(foreach f,$(FUZZ_SRCS),n=$(basename $(notdir $(f))); \
+	    echo "  FUZZ    $$n" && $(CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) \
+	    -o $(BUILD)/fuzz/$$n $(f) $(LIBS) $(LDLIBS_ALL) \
+	    $(FUZZ_LDLIBS_$(basename $(notdir $(f)))) &&) true
 
 install: vxl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
