@@ -27,6 +27,12 @@
 # runners), then a summary of failures by kind and by folder, and last
 # `N passed, M failed`.  Exit status 1 when any case failed.
 #
+# In `make check` (once vxl passes every case) this becomes
+# tests/integration/xlcfg.sh:
+#     # xl.cfg conformance: vxl create -n against Xen 4.17's answers
+#     . "$(dirname "$0")/../lib.sh"
+#     bash "$VXL_TOP/scripts/check-xlcfg.sh" --tap "$VXL"
+#
 # Environment: VERBOSE=1 shows a diff (or stderr) for each failure;
 # CASE_TIMEOUT (seconds, default 5) bounds each case; QUIET=1 prints only
 # failures and the summary.
