@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,14 +17,16 @@ static const char bdf_hint[] =
     "a BDF is [DDDD:]BB:DD.F in hex, with bus <= ff, device <= 1f and "
     "function <= 7 or `*', e.g. 0000:03:00.0";
 
-/* sscanf's %x: optional blanks, sign and 0x, then hex digits */
+/* One hex number as sscanf's %x reads it (blanks, sign, and a "0x"
+ * prefix that is consumed even with no digit after it: "0x.0" is 0). */
 static bool scan_hex(const char **p, unsigned long *v)
 {
-    char *end;
-    *v = strtoul(*p, &end, 16);
-    if (end == *p)
+    unsigned int x;
+    int n;
+    if (sscanf(*p, "%x%n", &x, &n) != 1)
         return false;
-    *p = end;
+    *v = x;
+    *p += n;
     return true;
 }
 

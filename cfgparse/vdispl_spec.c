@@ -1,9 +1,11 @@
 /* cfgparse/vdispl_spec.c — vdispl= list items (xl.cfg(5) "Virtual
  * displays"): backend=, be-alloc=, connectors=ID:WxH;ID:WxH;...
  *
- * Xen 4.17's xl crashes or silently keeps a half-parsed connector when a
- * connector is malformed (no `:', or a resolution sscanf reads nothing);
- * vxl rejects every malformed connector. */
+ * As xl 4.17: a resolution that does not start with a number ("id0:big")
+ * only gets a message, and that connector and all after it are kept
+ * empty (0x0, later ones without an id); "id0:800" (width only) is an
+ * error.  Where 4.17 reads uninitialised memory (a connector without
+ * `:') or crashes (an empty connectors=), vxl reports an error. */
 #include "cfgparse/dev_specs.h"
 #include "common/util.h"
 
@@ -34,24 +36,29 @@ static int parse_connectors(vxl_device_vdispl *v, const char *s,
         spec_error(d, loc, conn_hint, "vdispl: empty connectors=");
         goto out;
     }
+    for (int i = 0; i < n; i++)
+        vxl_device_vdispl_add_connector(v);
     for (int i = 0; i < n; i++) {
+        vxl_connector_param *c = &v->connectors[i];
         vxl_string_list pair = NULL;
-        unsigned w, h;
         int np = spec_split(conns[i], ":", &pair);
-        int ok = np >= 2 &&
-                 sscanf(pair[1], "%ux%u", &w, &h) == 2;
-        if (ok) {
-            vxl_connector_param *c = vxl_device_vdispl_add_connector(v);
+        int got = np >= 2 ? sscanf(pair[1], "%ux%u", &c->width, &c->height)
+                          : -1;
+        if (np >= 1)
             c->unique_id = xstrdup(pair[0]);
-            c->width = w;
-            c->height = h;
-        }
         vxl_string_list_dispose(&pair);
-        if (!ok) {
-            spec_error(d, loc, conn_hint, "vdispl: can't parse connector "
-                       "`%s'", conns[i]);
-            goto out;
+        if (got == 2)
+            continue;
+        if (got == 0) {
+            spec_warning(d, loc, conn_hint, "vdispl: can't parse connector "
+                         "resolution in `%s'; it and the connectors after "
+                         "it are left empty, as xl does", conns[i]);
+            c->width = c->height = 0;
+            break;
         }
+        spec_error(d, loc, conn_hint, "vdispl: can't parse connector `%s'",
+                   conns[i]);
+        goto out;
     }
     rc = 0;
 out:

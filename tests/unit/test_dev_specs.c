@@ -202,12 +202,26 @@ static void vdispl(void **state)
                      -1);
     one_error(&d, "at least one connector should be specified in "
               "`backend=dom1'");
-    assert_int_equal(vxl_parse_vdispl_item(&v, "connectors=id0:big", &here,
+    assert_int_equal(vxl_parse_vdispl_item(&v, "connectors=id0:800", &here,
                                            &d), -1);
-    one_error(&d, "vdispl: can't parse connector `id0:big'");
+    one_error(&d, "vdispl: can't parse connector `id0:800'");
     assert_int_equal(vxl_parse_vdispl_item(&v, "connectors=", &here, &d),
                      -1);
     one_error(&d, "vdispl: empty connectors=");
+    vxl_device_vdispl_dispose(&v);
+
+    /* as xl 4.17: a non-numeric resolution only warns, and leaves that
+     * connector and the ones after it empty */
+    vxl_device_vdispl_init(&v);
+    assert_int_equal(vxl_parse_vdispl_item(&v, "connectors=id0:big;"
+                                           "id1:800x600", &here, &d), 0);
+    assert_int_equal(d.nerrors, 0);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(v.num_connectors, 2);
+    assert_string_equal(v.connectors[0].unique_id, "id0");
+    assert_int_equal(v.connectors[0].width, 0);
+    assert_null(v.connectors[1].unique_id);
+    vxl_diags_free(&d);
     vxl_device_vdispl_dispose(&v);
 }
 

@@ -59,6 +59,11 @@ static void bdfs(void **state)
     assert_int_equal(pci.func, 4);
     assert_int_equal(pci.vdevfn, 0x0a << 3);
     vxl_device_pci_dispose(&pci);
+    /* sscanf's %x eats a "0x" without digits: xl takes this as 01:00.0 */
+    assert_int_equal(spec("01:0x.0", &pci, &d), 0);
+    assert_int_equal(pci.bus, 1);
+    assert_int_equal(pci.dev, 0);
+    vxl_device_pci_dispose(&pci);
     assert_int_equal(spec("name=gpu0,seize=1", &pci, &d), 0);
     assert_string_equal(pci.name, "gpu0");
     vxl_device_pci_dispose(&pci);
