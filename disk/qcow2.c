@@ -374,7 +374,8 @@ static void put_ext(strbuf *sb, uint32_t type, const void *data, uint32_t len)
     put_be32(hdr, type);
     put_be32(hdr + 4, len);
     sb_append(sb, (const char *)hdr, 8);
-    sb_append(sb, data, len);
+    if (len)
+        sb_append(sb, data, len);
     static const char pad[8];
     if (len % 8)
         sb_append(sb, pad, 8 - len % 8);

@@ -224,7 +224,7 @@ static void backing_policy(void **state)
     /* depth limit */
     make("c0.qcow2", "qcow2", 1 << 20, NULL);
     for (int i = 1; i < 6; i++) {
-        char n[16], b[16];
+        char n[32], b[32];
         snprintf(n, sizeof(n), "c%d.qcow2", i);
         snprintf(b, sizeof(b), "c%d.qcow2", i - 1);
         make(n, "qcow2", 1 << 20, NULL);
