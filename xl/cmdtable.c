@@ -49,6 +49,69 @@ const struct cmd_spec cmd_table[] = {
       "[-a] [command]",
       NULL
     },
+    { "list", main_list, false,
+      "List information about all/some domains",
+      "[options] [Domain]",
+      "-l, --long              Output all VM details\n"
+      "-v, --verbose           Prints out UUIDs and security context\n"
+      "-Z, --context           Prints out security context\n"
+      "-c, --cpupool           Prints the cpupool the domain is in\n"
+      "-n, --numa              Prints out NUMA node affinity"
+    },
+    { "destroy", main_destroy, false,
+      "Terminate a domain immediately",
+      "[options] <Domain>",
+      NULL
+    },
+    { "shutdown", main_shutdown, false,
+      "Issue a shutdown signal to a domain",
+      "[options] <-a|Domain>",
+      "-a, --all               Shutdown all guest domains.\n"
+      "-h                      Print this help.\n"
+      "-F                      Fallback to ACPI power event for HVM guests with\n"
+      "                        no PV drivers.\n"
+      "-w, --wait              Wait for guest(s) to shutdown."
+    },
+    { "reboot", main_reboot, false,
+      "Issue a reboot signal to a domain",
+      "[options] <-a|Domain>",
+      "-a, --all               Shutdown all guest domains.\n"
+      "-h                      Print this help.\n"
+      "-F                      Fallback to ACPI reset event for HVM guests with\n"
+      "                        no PV drivers.\n"
+      "-w, --wait              Wait for guest(s) to reboot."
+    },
+    { "pause", main_pause, false,
+      "Pause execution of a domain",
+      "<Domain>",
+      NULL
+    },
+    { "unpause", main_unpause, false,
+      "Unpause a paused domain",
+      "<Domain>",
+      NULL
+    },
+    { "console", main_console, false,
+      "Attach to domain's console",
+      "[options] <Domain>",
+      "-t <type>       console type, pv , serial or vuart\n"
+      "-n <number>     console number"
+    },
+    { "domid", main_domid, false,
+      "Convert a domain name to domain id",
+      "<DomainName>",
+      NULL
+    },
+    { "domname", main_domname, false,
+      "Convert a domain id to domain name",
+      "<DomainId>",
+      NULL
+    },
+    { "rename", main_rename, false,
+      "Rename a domain",
+      "<Domain> <NewDomainName>",
+      NULL
+    },
 };
 const int cmd_table_len = ARRAY_SIZE(cmd_table);
 

@@ -8,6 +8,7 @@
 #define VXL_XL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "common/diag.h"
 
 struct vxl_globals {
@@ -46,5 +47,26 @@ int main_networkattach(int argc, char **argv);  /* xl/network.c */
 int main_vcpupin(int argc, char **argv);        /* xl/vcpu.c */
 int main_img(int argc, char **argv);            /* xl/img.c */
 int main_help(int argc, char **argv);           /* xl/main.c */
+int main_list(int argc, char **argv);           /* xl/domain.c */
+int main_destroy(int argc, char **argv);
+int main_shutdown(int argc, char **argv);
+int main_reboot(int argc, char **argv);
+int main_pause(int argc, char **argv);
+int main_unpause(int argc, char **argv);
+int main_domid(int argc, char **argv);
+int main_domname(int argc, char **argv);
+int main_rename(int argc, char **argv);
+int main_console(int argc, char **argv);        /* xl/console.c */
+
+/* The backend chosen by --backend / VXL_BACKEND / the host (xl/domain.c);
+ * prints why under -v.  NULL (after printing the error) on failure. */
+struct vxl_backend;
+struct vxl_backend *xl_backend_open(void);
+/* A domain argument (name or id) → id; prints xl's error.  0 or -errno. */
+int xl_find_domain(struct vxl_backend *b, const char *arg, uint32_t *domid);
+/* Attach the terminal to a domain's console (xl/console.c); with
+ * `unpause', unpause the domain once connected (create -c).  Exit status. */
+int xl_console_attach(struct vxl_backend *b, uint32_t domid, int type,
+                      int num, bool unpause);
 
 #endif

@@ -288,7 +288,9 @@ static void lifecycle(void **state)
 
     /* destroy: nothing left */
     char *dir = vxl_state_domdir(st, domid);
+    long long t1 = ms_now();
     assert_int_equal(b->ops->destroy(b, domid, &d), 0);
+    print_message("# destroy: %lld ms\n", ms_now() - t1);
     assert_int_equal(access(dir, F_OK), -1);
     usleep(100000);
     assert_false(pid_alive(qemu_pid));
@@ -469,6 +471,125 @@ static void concurrent_creates(void **state)
     vxl_backend_close(b);
 }
 
+/* Run a shell command; its stdout (caller frees) and exit status. */
+static char *run(const char *cmd, int *status)
+{
+    FILE *f = popen(cmd, "r");
+    strbuf sb = {0};
+    char buf[1024];
+    size_t r;
+    assert_non_null(f);
+    while ((r = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_append(&sb, buf, r);
+    int st = pclose(f);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return sb_steal(&sb);
+}
+
+static void expect(const char *cmd, int want_status, const char *want_out)
+{
+    int status;
+    char *full = xasprintf("\"$VXL\" %s", cmd);
+    char *out = run(full, &status);
+    if (status != want_status || (want_out && !strstr(out, want_out)))
+        fail_msg("vxl %s: status %d (want %d), output:\n%s(want: %s)", cmd,
+                 status, want_status, out, want_out ? want_out : "-");
+    free(out);
+    free(full);
+}
+
+/* The command line on a running domain: list's format and states,
+ * pause/unpause, rename, domid/domname, console, reboot, destroy. */
+static void cli_commands(void **state)
+{
+    NEED_QEMU();
+    if (!getenv("VXL")) {
+        print_message("VXL (the vxl binary) not set: skipping (make check "
+                      "sets it)\n");
+        skip();
+    }
+    vxl_backend *b = open_qemu();
+    vxl_domain_config c;
+    vxl_diags d = {0};
+    uint32_t domid;
+    char line[256];
+
+    guest_config(&c, "clitest", halt_img);
+    c.on_reboot = VXL_ACTION_ON_SHUTDOWN_RESTART;
+    assert_int_equal(backend_create(b, &c, NULL, &domid, &d), 0);
+    assert_int_equal(wait_marker(b, domid, 1, 10000), 1);
+
+    expect("list", 0, "Name                                        ID   Mem "
+           "VCPUs\tState\tTime(s)\n");
+    snprintf(line, sizeof line, "%-40s %5u %5d %5d     r-----", "clitest",
+             domid, 32, 1);
+    expect("list", 0, line);
+    expect("list clitest", 0, line);
+    expect("pause clitest", 0, NULL);
+    snprintf(line, sizeof line, "%-40s %5u %5d %5d     --p---", "clitest",
+             domid, 32, 1);
+    expect("list", 0, line);
+    snprintf(line, sizeof line, "unpause %u", domid);
+    expect(line, 0, NULL);
+    expect("list -v", 0, "r-----");
+    expect("domid clitest", 0, "\n");
+    snprintf(line, sizeof line, "%u\n", domid);
+    expect("domid clitest", 0, line);
+    snprintf(line, sizeof line, "domname %u", domid);
+    expect(line, 0, "clitest\n");
+    expect("rename clitest cli2", 0, NULL);
+    expect("domid cli2", 0, NULL);
+    expect("domid clitest 2>&1", 1, "Can't get domid of domain name "
+           "'clitest'");
+    expect("pause nosuch 2>&1", 1, "nosuch is an invalid domain identifier");
+    expect("list nosuch 2>&1", 1, "invalid domain identifier");
+    expect("--backend=qemu -v list 2>&1", 0, "vxl: backend qemu: requested");
+    char *caps = xasprintf("%s/caps", tmpdir);
+    FILE *f = fopen(caps, "w");
+    assert_non_null(f);
+    fputs("control_d\n", f);
+    fclose(f);
+    free(caps);
+    /* the default follows /proc/xen/capabilities (here: VXL_XEN_CAPS) */
+    int st0;
+    char *out0 = run("VXL_XEN_CAPS=/nonexistent \"$VXL\" -v list 2>&1", &st0);
+    assert_int_equal(st0, 0);
+    assert_non_null(strstr(out0, "vxl: backend qemu: default: not a Xen "
+                           "control domain"));
+    free(out0);
+    char *dom0 = xasprintf("VXL_XEN_CAPS=%s/caps \"$VXL\" -v list 2>&1",
+                           tmpdir);
+    out0 = run(dom0, &st0);
+    assert_int_equal(st0, 0);
+    if (!strstr(out0, "a Xen control domain, but this vxl was built without"))
+        fail_msg("%s", out0);
+    free(out0);
+    free(dom0);
+    expect("-v list 2>&1", 0, "qemu accelerator tcg: VXL_QEMU_ACCEL=tcg");
+    expect("--backend=xen list 2>&1", 1, "built without libxenlight");
+    expect("--backend=bogus list 2>&1", 1, "unknown backend \"bogus\"");
+
+    /* console: attached, a reboot's output arrives; it ends with the
+     * domain */
+    char *cmd = xasprintf("(sleep 0.3; \"$VXL\" reboot cli2 2>/dev/null; "
+                          "sleep 1; \"$VXL\" destroy cli2) & "
+                          "timeout 10 \"$VXL\" console cli2 </dev/null; "
+                          "echo \"console-exit=$?\"; wait");
+    int status;
+    char *out = run(cmd, &status);
+    if (!strstr(out, MARKER) || !strstr(out, "console-exit=0"))
+        fail_msg("console output:\n%s", out);
+    free(out);
+    free(cmd);
+    expect("list", 0, NULL);
+    out = run("\"$VXL\" list | wc -l", &status);
+    assert_string_equal(out, "1\n");           /* the header only */
+    free(out);
+    vxl_diags_free(&d);
+    vxl_domain_config_dispose(&c);
+    vxl_backend_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +598,7 @@ int main(void)
         cmocka_unit_test(failures_leave_nothing),
         cmocka_unit_test(killed_monitor_is_reported),
         cmocka_unit_test(concurrent_creates),
+        cmocka_unit_test(cli_commands),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

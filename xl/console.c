@@ -1,0 +1,204 @@
+/* xl/console.c — `vxl console': attach the terminal to a domain's console.
+ *
+ * The backend says where the console is (a unix socket for the QEMU
+ * backend).  The terminal is put in raw mode; Ctrl-] detaches, as in xl.
+ * The session ends when the domain goes away (the socket closes).
+ * xl_console_attach() is also what `create -c' uses: it can unpause the
+ * domain once connected, so no output is lost from boot on. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "common/util.h"
+#include "xl/xl.h"
+
+#define CTRL_RIGHT_BRACKET 0x1d
+
+static struct termios saved_tio;
+static bool tio_saved;
+
+static void restore_terminal(void)
+{
+    if (tio_saved)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+    tio_saved = false;
+}
+
+static void raw_terminal(void)
+{
+    struct termios tio;
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+        return;
+    tio_saved = true;
+    tio = saved_tio;
+    cfmakeraw(&tio);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &tio);
+    atexit(restore_terminal);
+}
+
+static int connect_unix(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd;
+
+    if (strlen(path) >= sizeof sa.sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static bool write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, buf, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        buf += w;
+        len -= (size_t)w;
+    }
+    return true;
+}
+
+/* Relay between the terminal and the console until Ctrl-] or EOF. */
+static void relay(int sock)
+{
+    bool stdin_open = true;
+    char buf[4096];
+
+    for (;;) {
+        struct pollfd pfd[2] = { { sock, POLLIN, 0 },
+                                 { STDIN_FILENO, POLLIN, 0 } };
+        int pr = poll(pfd, stdin_open ? 2 : 1, -1);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr < 0)
+            return;
+        if (pfd[0].revents) {
+            ssize_t r = read(sock, buf, sizeof buf);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                return;                 /* the domain is gone */
+            if (!write_all(STDOUT_FILENO, buf, (size_t)r))
+                return;
+        }
+        if (stdin_open && pfd[1].revents) {
+            ssize_t r = read(STDIN_FILENO, buf, sizeof buf);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                stdin_open = false;     /* keep showing output */
+                continue;
+            }
+            char *esc = memchr(buf, CTRL_RIGHT_BRACKET, (size_t)r);
+            size_t n = esc ? (size_t)(esc - buf) : (size_t)r;
+            if (n && !write_all(sock, buf, n))
+                return;
+            if (esc)
+                return;                 /* detach */
+        }
+    }
+}
+
+int xl_console_attach(vxl_backend *b, uint32_t domid, int type, int num,
+                      bool unpause)
+{
+    vxl_console con = {0};
+    vxl_diags d = {0};
+    int fd = -1, rc = 1;
+
+    if (b->ops->console(b, domid, (vxl_console_type)type, num, &con, &d)) {
+        report_diags(&d);
+        goto out;
+    }
+    if (!con.socket_path) {
+        fprintf(stderr, "vxl: domain %u: console has no socket\n", domid);
+        goto out;
+    }
+    /* QEMU may still be creating the socket */
+    for (int tries = 0; tries < 100; tries++) {
+        fd = connect_unix(con.socket_path);
+        if (fd >= 0 || (errno != ENOENT && errno != ECONNREFUSED))
+            break;
+        usleep(20 * 1000);
+    }
+    if (fd < 0) {
+        fprintf(stderr, "vxl: cannot connect to the console of domain %u "
+                "(%s): %s\n", domid, con.socket_path, strerror(errno));
+        goto out;
+    }
+    if (unpause && b->ops->unpause(b, domid, &d)) {
+        report_diags(&d);
+        goto out;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    raw_terminal();
+    relay(fd);
+    restore_terminal();
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    vxl_console_dispose(&con);
+    vxl_diags_free(&d);
+    return rc;
+}
+
+int main_console(int argc, char **argv)
+{
+    vxl_console_type type = VXL_CONSOLE_TYPE_UNKNOWN;
+    int opt, num = 0, rc;
+    uint32_t domid;
+
+    while ((opt = def_getopt(argc, argv, "n:t:", "console", 1)) != -1) {
+        switch (opt) {
+        case 't':
+            if (!strcmp(optarg, "pv"))
+                type = VXL_CONSOLE_TYPE_PV;
+            else if (!strcmp(optarg, "serial"))
+                type = VXL_CONSOLE_TYPE_SERIAL;
+            else if (!strcmp(optarg, "vuart"))
+                type = VXL_CONSOLE_TYPE_VUART;
+            else {
+                fprintf(stderr, "console type supported are: pv, serial, "
+                        "vuart\n");
+                return 1;
+            }
+            break;
+        case 'n':
+            num = atoi(optarg);
+            break;
+        default:
+            return 2;
+        }
+    }
+    vxl_backend *b = xl_backend_open();
+    if (!b)
+        return 1;
+    rc = xl_find_domain(b, argv[optind], &domid) ? 1
+         : xl_console_attach(b, domid, type, num, false);
+    vxl_backend_close(b);
+    return rc;
+}

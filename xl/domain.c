@@ -1,0 +1,410 @@
+/* xl/domain.c — domain lifecycle commands on the selected backend:
+ * list, destroy, shutdown, reboot, pause, unpause, domid, domname, rename.
+ * Names, options, messages and exit statuses follow xl's. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "backend/qemu.h"
+#include "common/util.h"
+#include "xl/xl.h"
+
+vxl_backend *xl_backend_open(void)
+{
+    vxl_backend_choice ch;
+    vxl_backend *b = NULL;
+    vxl_diags d = {0};
+
+    if (vxl_backend_choose(vxl_g.backend, &ch, &d) ||
+        vxl_backend_open(&ch, &b, &d)) {
+        report_diags(&d);
+        vxl_diags_free(&d);
+        return NULL;
+    }
+    if (vxl_g.verbose) {
+        fprintf(stderr, "vxl: backend %s: %s\n", ch.name, ch.why);
+        if (!strcmp(ch.name, "qemu")) {
+            const char *why;
+            const char *accel = vxl_qemu_backend_accel(b, &why);
+            fprintf(stderr, "vxl: qemu accelerator %s: %s\n", accel, why);
+            fprintf(stderr, "vxl: state in %s\n", vxl_qemu_backend_rundir(b));
+        }
+    }
+    vxl_diags_free(&d);
+    return b;
+}
+
+int xl_find_domain(vxl_backend *b, const char *arg, uint32_t *domid)
+{
+    vxl_diags d = {0};
+    int rc = vxl_backend_find(b, arg, domid, &d);
+
+    if (rc == -ESRCH)
+        fprintf(stderr, "%s is an invalid domain identifier (rc=%d)\n", arg,
+                -6 /* libxl's ERROR_INVAL */);
+    else if (rc)
+        report_diags(&d);
+    vxl_diags_free(&d);
+    return rc;
+}
+
+/* ---- list -------------------------------------------------------------- */
+
+static void print_list(const vxl_dominfo *v, size_t n, bool verbose)
+{
+    static const char reason_letters[] = "-rscwS";
+
+    printf("Name                                        ID   Mem VCPUs\t"
+           "State\tTime(s)");
+    if (verbose)
+        printf("   UUID                            Reason-Code\t"
+               "Security Label");
+    printf("\n");
+    for (size_t i = 0; i < n; i++) {
+        const vxl_dominfo *di = &v[i];
+        int reason = di->shutdown ? (int)di->shutdown_reason : 0;
+        printf("%-40s %5u %5lu %5u     %c%c%c%c%c%c  %8.1f", di->name,
+               di->domid, (unsigned long)(di->current_memkb / 1024),
+               di->vcpu_online, di->running ? 'r' : '-',
+               di->blocked ? 'b' : '-', di->paused ? 'p' : '-',
+               di->shutdown ? 's' : '-',
+               reason >= 0 && reason < (int)sizeof reason_letters - 1
+                   ? reason_letters[reason] : '?',
+               di->dying ? 'd' : '-', (double)di->cpu_time_ns / 1e9);
+        if (verbose) {
+            printf(" %s", di->uuid);
+            if (di->shutdown)
+                printf(" %8x", reason);
+            else
+                printf(" %8s", "-");
+            printf(" %16s", "-");
+        }
+        putchar('\n');
+    }
+    /* backend trouble goes to stderr, after the table */
+    for (size_t i = 0; i < n; i++)
+        if (v[i].problem)
+            fprintf(stderr, "warning: domain %u (%s): %s\n", v[i].domid,
+                    v[i].name, v[i].problem);
+}
+
+int main_list(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "long", 0, 0, 'l' }, { "verbose", 0, 0, 'v' },
+        { "context", 0, 0, 'Z' }, { "cpupool", 0, 0, 'c' },
+        { "numa", 0, 0, 'n' }, { "help", 0, 0, 'h' }, { 0 },
+    };
+    bool verbose = false;
+    vxl_diags d = {0};
+    vxl_dominfo *v = NULL;
+    size_t n = 0;
+    int opt, rc;
+
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "lvhZcn", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'v': verbose = true; break;
+        case 'h': help("list"); return 0;
+        case 'l': case 'Z': case 'c': case 'n':
+            fprintf(stderr, "option `%c' not supported by vxl list yet.\n",
+                    opt);
+            return 1;
+        default:
+            fprintf(stderr, "option `%c' not supported.\n", optopt);
+            return 1;
+        }
+    }
+    if (argc - optind > 1) {
+        help("list");
+        return 2;
+    }
+    vxl_backend *b = xl_backend_open();
+    if (!b)
+        return 1;
+    if (optind < argc) {
+        uint32_t domid;
+        if (xl_find_domain(b, argv[optind], &domid)) {
+            vxl_backend_close(b);
+            return 1;
+        }
+        v = xcalloc(1, sizeof *v);
+        if ((rc = b->ops->info(b, domid, v, &d)) != 0) {
+            if (rc == -ESRCH)
+                fprintf(stderr, "Error: Domain '%s' does not exist.\n",
+                        argv[optind]);
+            else
+                report_diags(&d);
+            free(v);
+            vxl_diags_free(&d);
+            vxl_backend_close(b);
+            return 1;
+        }
+        n = 1;
+    } else if ((rc = b->ops->list(b, &v, &n, &d)) != 0) {
+        report_diags(&d);
+        fprintf(stderr, "libxl_list_domain failed.\n");
+        vxl_diags_free(&d);
+        vxl_backend_close(b);
+        return 1;
+    }
+    print_list(v, n, verbose);
+    vxl_dominfo_list_free(v, n);
+    vxl_diags_free(&d);
+    vxl_backend_close(b);
+    return 0;
+}
+
+/* ---- one domain, one operation ----------------------------------------- */
+
+enum dom_op { OP_DESTROY, OP_PAUSE, OP_UNPAUSE };
+
+/* Run `op' on the domain named by argv[optind]; print failures. */
+static int on_domain(const char *cmd, enum dom_op op, int argc, char **argv)
+{
+    int opt;
+    while ((opt = def_getopt(argc, argv, "", cmd, 1)) != -1)
+        return 2;       /* no options beyond -h */
+    vxl_backend *b = xl_backend_open();
+    uint32_t domid;
+    vxl_diags d = {0};
+    int rc = 1, r;
+
+    if (!b)
+        return 1;
+    if (xl_find_domain(b, argv[optind], &domid) == 0) {
+        switch (op) {
+        case OP_DESTROY: r = b->ops->destroy(b, domid, &d); break;
+        case OP_PAUSE: r = b->ops->pause(b, domid, &d); break;
+        default: r = b->ops->unpause(b, domid, &d); break;
+        }
+        if (r == 0) {
+            rc = 0;
+        } else {
+            report_diags(&d);
+            fprintf(stderr, "%s failed (rc=%d)\n", cmd, r);
+        }
+    }
+    vxl_diags_free(&d);
+    vxl_backend_close(b);
+    return rc;
+}
+
+int main_destroy(int argc, char **argv)
+{
+    return on_domain("destroy", OP_DESTROY, argc, argv);
+}
+
+int main_pause(int argc, char **argv)
+{
+    return on_domain("pause", OP_PAUSE, argc, argv);
+}
+
+int main_unpause(int argc, char **argv)
+{
+    return on_domain("unpause", OP_UNPAUSE, argc, argv);
+}
+
+/* ---- shutdown / reboot ------------------------------------------------- */
+
+/* Wait until the domain is gone or (if `or_shutdown') shut down. */
+static void wait_domain(vxl_backend *b, uint32_t domid, bool or_shutdown)
+{
+    for (;;) {
+        vxl_dominfo di;
+        vxl_diags d = {0};
+        int rc = b->ops->info(b, domid, &di, &d);
+        vxl_diags_free(&d);
+        if (rc) {
+            fprintf(stderr, "Domain %u has been destroyed\n", domid);
+            return;
+        }
+        bool down = di.shutdown;
+        int reason = di.shutdown_reason;
+        vxl_dominfo_dispose(&di);
+        if (down && or_shutdown) {
+            fprintf(stderr, "Domain %u has been shut down, reason code %d\n",
+                    domid, reason);
+            return;
+        }
+        usleep(100 * 1000);
+    }
+}
+
+static int shutdown_or_reboot(bool reboot, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "all", 0, 0, 'a' }, { "wait", 0, 0, 'w' }, { "help", 0, 0, 'h' },
+        { 0 },
+    };
+    const char *what = reboot ? "reboot" : "shutdown";
+    bool all = false, wait = false;
+    int opt, rc = 0;
+
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "awFh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'a': all = true; break;
+        case 'w': wait = true; break;
+        case 'F': break;        /* ACPI is what the QEMU backend uses anyway */
+        case 'h': help(what); return 0;
+        default:
+            fprintf(stderr, "option `%c' not supported.\n", optopt);
+            return 2;
+        }
+    }
+    if (!all && optind >= argc) {
+        fprintf(stderr, "You must specify -a or a domain id.\n\n");
+        help(what);
+        return 1;
+    }
+    if (all && optind < argc) {
+        fprintf(stderr, "You must specify either -a or a domain id, "
+                "but not both.\n\n");
+        help(what);
+        return 1;
+    }
+    vxl_backend *b = xl_backend_open();
+    if (!b)
+        return 1;
+    uint32_t *ids = NULL;
+    size_t n = 0;
+    vxl_diags d = {0};
+    if (all) {
+        vxl_dominfo *v;
+        if (b->ops->list(b, &v, &n, &d)) {
+            report_diags(&d);
+            rc = 1;
+            goto out;
+        }
+        ids = xcalloc(n ? n : 1, sizeof *ids);
+        for (size_t i = 0; i < n; i++)
+            ids[i] = v[i].domid;
+        vxl_dominfo_list_free(v, n);
+    } else {
+        ids = xcalloc(1, sizeof *ids);
+        if (xl_find_domain(b, argv[optind], &ids[0])) {
+            rc = 1;
+            goto out;
+        }
+        n = 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, "%s domain %u\n", reboot ? "Rebooting"
+                                                 : "Shutting down", ids[i]);
+        int r = reboot ? b->ops->reboot(b, ids[i], &d)
+                       : b->ops->shutdown(b, ids[i], &d);
+        if (r) {
+            report_diags(&d);
+            fprintf(stderr, "%s failed (rc=%d)\n", what, r);
+            rc = 1;
+            goto out;
+        }
+    }
+    if (wait && !reboot) {
+        fprintf(stderr, "Waiting for %zu domains\n", n);
+        for (size_t i = 0; i < n; i++)
+            wait_domain(b, ids[i], true);
+    }
+out:
+    free(ids);
+    vxl_diags_free(&d);
+    vxl_backend_close(b);
+    return rc;
+}
+
+int main_shutdown(int argc, char **argv)
+{
+    return shutdown_or_reboot(false, argc, argv);
+}
+
+int main_reboot(int argc, char **argv)
+{
+    return shutdown_or_reboot(true, argc, argv);
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+int main_domid(int argc, char **argv)
+{
+    int opt;
+    while ((opt = def_getopt(argc, argv, "", "domid", 1)) != -1)
+        return 2;
+    vxl_backend *b = xl_backend_open();
+    vxl_diags d = {0};
+    uint32_t domid;
+    int rc = 1;
+
+    if (!b)
+        return 1;
+    if (b->ops->domid_of(b, argv[optind], &domid, &d) == 0) {
+        printf("%u\n", domid);
+        rc = 0;
+    } else {
+        fprintf(stderr, "Can't get domid of domain name '%s', maybe this "
+                "domain does not exist.\n", argv[optind]);
+    }
+    vxl_diags_free(&d);
+    vxl_backend_close(b);
+    return rc;
+}
+
+int main_domname(int argc, char **argv)
+{
+    int opt;
+    while ((opt = def_getopt(argc, argv, "", "domname", 1)) != -1)
+        return 2;
+    const char *arg = argv[optind];
+    char *end, *name;
+    unsigned long id = strtoul(arg, &end, 10);
+    vxl_diags d = {0};
+    int rc = 1;
+
+    if (!*arg || *end) {
+        fprintf(stderr, "Invalid domain id.\n\n");
+        return 1;
+    }
+    vxl_backend *b = xl_backend_open();
+    if (!b)
+        return 1;
+    if (b->ops->domname_of(b, (uint32_t)id, &name, &d) == 0) {
+        printf("%s\n", name);
+        free(name);
+        rc = 0;
+    } else {
+        fprintf(stderr, "Can't get domain name of domain id '%lu', maybe "
+                "this domain does not exist.\n", id);
+    }
+    vxl_diags_free(&d);
+    vxl_backend_close(b);
+    return rc;
+}
+
+int main_rename(int argc, char **argv)
+{
+    int opt;
+    while ((opt = def_getopt(argc, argv, "", "rename", 2)) != -1)
+        return 2;
+    vxl_backend *b = xl_backend_open();
+    vxl_diags d = {0};
+    uint32_t domid;
+    int rc = 1;
+
+    if (!b)
+        return 1;
+    if (xl_find_domain(b, argv[optind], &domid) == 0) {
+        if (b->ops->rename(b, domid, argv[optind + 1], &d) == 0) {
+            rc = 0;
+        } else {
+            report_diags(&d);
+            fprintf(stderr, "Can't rename domain '%s'.\n", argv[optind]);
+        }
+    }
+    vxl_diags_free(&d);
+    vxl_backend_close(b);
+    return rc;
+}
