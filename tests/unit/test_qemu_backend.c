@@ -571,16 +571,23 @@ static void cli_commands(void **state)
 
     /* console: attached, a reboot's output arrives; it ends with the
      * domain */
-    char *cmd = xasprintf("(sleep 0.3; \"$VXL\" reboot cli2 2>/dev/null; "
-                          "sleep 1; \"$VXL\" destroy cli2) & "
-                          "timeout 10 \"$VXL\" console cli2 </dev/null; "
-                          "echo \"console-exit=$?\"; wait");
+    /* the console may attach after a reboot's output: reboot until the
+     * marker shows up in what the console printed (or give up) */
+    char *outfile = xasprintf("%s/console.out", tmpdir);
+    char *cmd = xasprintf(
+        "(for i in $(seq 40); do sleep 0.25; \"$VXL\" reboot cli2 "
+        "2>/dev/null; grep -q %s '%s' && break; done; sleep 0.2; "
+        "\"$VXL\" destroy cli2) & "
+        "timeout 30 \"$VXL\" console cli2 </dev/null >'%s'; "
+        "echo \"console-exit=$?\"; wait; cat '%s'", MARKER, outfile, outfile,
+        outfile);
     int status;
     char *out = run(cmd, &status);
     if (!strstr(out, MARKER) || !strstr(out, "console-exit=0"))
         fail_msg("console output:\n%s", out);
     free(out);
     free(cmd);
+    free(outfile);
     expect("list", 0, NULL);
     out = run("\"$VXL\" list | wc -l", &status);
     assert_string_equal(out, "1\n");           /* the header only */
