@@ -105,8 +105,10 @@ struct vdisk;
 /* Open `path`.  opts may be NULL (probe, read-only). */
 int vdisk_open(const char *path, const struct vdisk_open_opts *opts,
                struct vdisk **out, struct vdisk_err *err);
-/* Flush and free d and its backing chain.  Returns the first write-back
- * error, if any; d is freed either way.  NULL is a no-op. */
+/* Write back cached metadata and free d and its backing chain.  Returns
+ * the first write-back error, if any; d is freed either way.  NULL is a
+ * no-op.  Close does not fdatasync(): call vdisk_flush() first when the
+ * data must be durable (qemu-img's default cache mode doesn't either). */
 int vdisk_close(struct vdisk *d, struct vdisk_err *err);
 
 /* Probe a file's format without opening it as an image.  Stores the

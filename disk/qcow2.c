@@ -553,12 +553,11 @@ static int qcow2_close(struct vdisk *d, struct vdisk_err *err)
 {
     struct qcow2 *q = Q(d);
     int rc = 0;
-    if (q->writable) {
+    /* write back cached metadata; durability (fdatasync) is the
+     * caller's choice through vdisk_flush(), as with qemu-img's default
+     * cache mode */
+    if (q->writable)
         rc = qcow2_flush_all(q, err);
-        if (rc == 0 && fdatasync(q->fd) < 0)
-            rc = vdisk_err_set(err, errno, "'%s': flush failed: %s", q->name,
-                               strerror(errno));
-    }
     qcow2_free_state(q);
     close(q->fd);
     return rc;
@@ -805,8 +804,6 @@ static int qcow2_create(const char *path, const struct vdisk_create_opts *o,
     }
     if (rc == 0)
         rc = qcow2_flush_all(q, err);
-    if (rc == 0 && fsync(fd) < 0)
-        rc = vdisk_err_set(err, errno, "'%s': %s", path, strerror(errno));
     qcow2_free_state(q);
     close(fd);
     free(d->backing_name);

@@ -58,14 +58,11 @@ static int raw_open(struct vdisk *d, int fd, unsigned flags,
 
 static int raw_close(struct vdisk *d, struct vdisk_err *err)
 {
-    int rc = 0;
-    if (d->flags & VDISK_RDWR) {
-        if (fdatasync(d->fd) < 0 && errno != EINVAL)
-            rc = vdisk_err_set(err, errno, "'%s': flush failed: %s",
-                               d->filename, strerror(errno));
-    }
-    close(d->fd);
-    return rc;
+    /* no implicit fdatasync: callers flush with vdisk_flush() */
+    if (close(d->fd) < 0 && (d->flags & VDISK_RDWR))
+        return vdisk_err_set(err, errno, "'%s': close failed: %s",
+                             d->filename, strerror(errno));
+    return 0;
 }
 
 static int raw_pread(struct vdisk *d, void *buf, size_t n, uint64_t off,
