@@ -13,6 +13,9 @@
 #include <cmocka.h>
 
 #include "backend/qemu_argv.h"
+#include "cfgparse/cfg.h"
+#include "cfgparse/devices.h"
+#include "cfgparse/domain.h"
 #include "common/util.h"
 
 static char tmpdir[64];
@@ -518,6 +521,109 @@ static void argv_join_quotes(void **state)
     vxl_argv_free(&a);
 }
 
+/* Parse xl.cfg text with vxl's real parser (xl's semantics). */
+static void parse_text(const char *text, vxl_domain_config *c)
+{
+    static const struct vxl_host host = { 4, 1, 8192 };
+    vxl_diags d = {0};
+    cfg_config *cfg = cfg_init("guest.cfg");
+
+    assert_int_equal(cfg_readdata(cfg, text, strlen(text), &d), 0);
+    vxl_domain_config_init(c);
+    int rc = vxl_parse_domain_config(cfg, &host, NULL, c, &d);  /* xl.conf defaults */
+    /* until vxl_parse_domain_config reads the device lists itself
+     * (HAVE_DEVICES in cfgparse/domain.c), read them here */
+    if (!rc && !c->num_disks && !c->num_nics)
+        rc = vxl_parse_devices(cfg, &host, NULL, c, &d);
+    if (rc) {
+        vxl_diags_print(&d, stderr);
+        fail();
+    }
+    vxl_diags_free(&d);
+    cfg_destroy(cfg);
+}
+
+/* examples/WinXP_Xen.hvm through the parser: what xl would build */
+static void example_winxp_through_parser(void **state)
+{
+    char *text = xasprintf(
+        "builder = \"hvm\"\nname = \"WinXP_Xen\"\nmemory = 2048\n"
+        "vcpus = 2\ndisk = [ 'format=qcow2, vdev=hda, access=rw, "
+        "target=%s' ]\nvif = [ 'model=rtl8139' ]\nboot = \"c\"\n"
+        "acpi = 1\nusbdevice = \"tablet\"\nsdl = 1\nvnc = 0\n", img_qcow2);
+    vxl_domain_config c;
+    vxl_qemu_post post;
+    vxl_argv a;
+    vxl_diags d = {0};
+
+    parse_text(text, &c);
+    /* sdl without a display: a clear error */
+    assert_int_equal(vxl_qemu_argv(&c, &base_opts, &a, &post, &d), -EINVAL);
+    assert_true(has_diag(&d, VXL_ERROR, "sdl=1: there is no display"));
+    vxl_diags_free(&d);
+    vxl_qemu_argv_opts o = base_opts;
+    o.display_env = ":1";
+    assert_int_equal(vxl_qemu_argv(&c, &o, &a, &post, &d), 0);
+    assert_int_equal(d.n, 0);
+    assert_string_equal(opt_val(&a, "-m", "", 0), "2048");
+    assert_string_equal(opt_val(&a, "-smp", "", 0), "2,maxcpus=2");
+    assert_string_equal(opt_val(&a, "-machine", "", 0), "pc,accel=tcg");
+    char *want = xasprintf("if=none,id=disk0,file=%s,format=qcow2", img_qcow2);
+    assert_string_equal(opt_val(&a, "-drive", "if=none,id=disk0", 0), want);
+    free(want);
+    assert_string_equal(opt_val(&a, "-device", "ide-hd", 0),
+                        "ide-hd,drive=disk0,bus=ide.0,unit=0");
+    assert_non_null(opt_val(&a, "-device", "rtl8139,netdev=net0,mac=00:16:3e:",
+                            0));
+    assert_string_equal(opt_val(&a, "-boot", "", 0), "order=c");
+    assert_non_null(opt_val(&a, "-device", "usb-tablet", 0));
+    assert_string_equal(opt_val(&a, "-display", "", 0), "sdl");
+    assert_null(opt_val(&a, "-vnc", "", 0));
+    assert_string_equal(opt_val(&a, "-vga", "", 0), "cirrus");
+    vxl_argv_free(&a);
+    vxl_qemu_post_dispose(&post);
+    vxl_domain_config_dispose(&c);
+    free(text);
+}
+
+/* examples/alpine.pvh through the parser: direct kernel boot, virtio,
+ * and warnings for what QEMU does not do (pinning, bridge as non-root) */
+static void example_alpine_pvh_through_parser(void **state)
+{
+    char *text = xasprintf(
+        "name = \"alpine-pvh\"\ntype = \"pvh\"\nkernel = \"%s\"\n"
+        "ramdisk = \"%s\"\ncmdline = \"console=hvc0 root=/dev/xvda\"\n"
+        "memory = 256\nvcpus = 2\ncpus = \"0-3\"\n"
+        "disk = [ 'format=raw, vdev=xvda, access=rw, target=%s' ]\n"
+        "vif = [ 'mac=00:16:3e:12:34:56,bridge=xenbr0' ]\n",
+        kernel, initrd, img_raw);
+    vxl_domain_config c;
+    vxl_qemu_post post;
+    vxl_argv a;
+    vxl_diags d = {0};
+
+    parse_text(text, &c);
+    assert_int_equal(vxl_qemu_argv(&c, &base_opts, &a, &post, &d), 0);
+    assert_int_equal(d.nerrors, 0);
+    assert_true(has_diag(&d, VXL_WARNING, "vCPU pinning"));
+    assert_true(has_diag(&d, VXL_WARNING, "bridge=xenbr0 needs root"));
+    assert_string_equal(opt_val(&a, "-kernel", "", 0), kernel);
+    assert_string_equal(opt_val(&a, "-initrd", "", 0), initrd);
+    assert_string_equal(opt_val(&a, "-append", "", 0),
+                        "console=hvc0 root=/dev/xvda");
+    assert_string_equal(opt_val(&a, "-m", "", 0), "256");
+    assert_string_equal(opt_val(&a, "-smp", "", 0), "2,maxcpus=2");
+    assert_string_equal(opt_val(&a, "-device", "virtio-blk-pci", 0),
+                        "virtio-blk-pci,drive=disk0");
+    assert_string_equal(opt_val(&a, "-device", "virtio-net-pci", 0),
+                        "virtio-net-pci,netdev=net0,mac=00:16:3e:12:34:56");
+    assert_non_null(opt_val(&a, "-device", "virtconsole", 0));
+    vxl_argv_free(&a);
+    vxl_diags_free(&d);
+    vxl_domain_config_dispose(&c);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +635,8 @@ int main(void)
         cmocka_unit_test(unsupported_options_warn),
         cmocka_unit_test(display_firmware_serial_extra),
         cmocka_unit_test(argv_join_quotes),
+        cmocka_unit_test(example_winxp_through_parser),
+        cmocka_unit_test(example_alpine_pvh_through_parser),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
