@@ -73,6 +73,7 @@ struct cfg_lexer {
     size_t len, pos;
     int line;               /* line of buf[pos] */
     size_t line_start;      /* offset of the start of that line */
+    size_t after_last_nl;   /* offset just after the last '\n', or 0 */
     /* Positions at or after split_off belong to the second origin and
      * their lines count from split_line. */
     size_t split_off;       /* (size_t)-1: no split */

@@ -35,6 +35,8 @@ void cfg__lex_init(struct cfg_lexer *lx, const char *buf, size_t len,
     lx->len = len;
     lx->line = 1;
     lx->last_bline = 1;
+    const char *nl = memrchr(buf, '\n', len);
+    lx->after_last_nl = nl ? (size_t)(nl - buf) + 1 : 0;
     lx->split_off = (size_t)-1;
     lx->file1 = lx->file2 = file;
     lx->d = d;
@@ -426,7 +428,12 @@ void cfg__lex_next(struct cfg_lexer *lx, struct cfg_token *tok)
             newline_at(lx, lx->pos - 1);
             return;
         case '#': {
-            const char *nl = memchr(b + lx->pos, '\n', lx->len - lx->pos);
+            /* no newline after the last one: don't search again and again
+             * ("# # # ..." on a last line would be quadratic) */
+            const char *nl = lx->pos < lx->after_last_nl
+                                 ? memchr(b + lx->pos, '\n',
+                                          lx->len - lx->pos)
+                                 : NULL;
             if (!nl) {
                 if (bad_char(lx, tok, "comment on the last line has no "
                              "newline after it",

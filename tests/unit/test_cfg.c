@@ -432,6 +432,18 @@ static void nul_bytes_and_limits(void **state)
     assert_int_equal(count, (int)n);
     cfg_destroy(c);
     free(t);
+
+    /* "# # # ..." on a last line without a newline: each '#' is a
+     * lexical error; finding that out must not rescan the text */
+    n = 200000;
+    t = malloc(2 * n);
+    for (size_t i = 0; i < n; i++)
+        memcpy(t + 2 * i, "# ", 2);
+    c = parse_len(t, 2 * n, &rc, &d);
+    assert_int_equal(rc, EINVAL);
+    cfg_destroy(c);
+    vxl_diags_free(&d);
+    free(t);
 }
 
 static void readfile(void **state)
