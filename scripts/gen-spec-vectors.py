@@ -80,6 +80,28 @@ VIF = [
     ["bridge=a", "bridge=b"], [],
 ]
 
+# vcpu-pin (host: 16 CPUs, nodes 0-7 / 8-15).  No nodes:N >= 1 here: xl
+# 4.17 gets those wrong (see vcpupin-parse.jsonl for the intended ones).
+VCPUPIN = [
+    ["0", "3", "all", "-"], ["0", "all", "-", "1-3"], ["0", "all", "all", "all"],
+    ["0", "foo", "all"], ["-f", "0", "all", "all"], ["-f", "0", "2", "all"],
+    ["0", "-1", "all"], ["0", "3x", "all"], ["0", "all", "0-3", "^2"],
+    ["0", "all", "1,3,5-7", "8-15"], ["0", "all", "20"], ["0", "all", "0-99"],
+    ["0", "all", "-", "-"], ["-i", "0", "all", "4"], ["0", "all", ",,,"],
+    ["0", "all", "3-1"], ["0", "all", "^all"], ["0", "all", "node:0,^3"],
+    ["0", "all", "1", "2", "3"], ["-z", "0", "all", "all"],
+    ["--force", "0", "1", "all"], ["0", "all", "1", "--"],
+    ["0", "all", " 3"], ["0", "all", "3 "], ["0", "all", "+3"],
+    ["0", "all", "0-4294967295"], ["0", "all", "nodes:0-0,^nodes:0"],
+    ["0", "all", "nodes:all,^0-6"], ["0", "all", "all,^nodes:0,^15"],
+]
+OPTS = [
+    ["block-attach", "-z", "0", "/x,,xvda"], ["block-attach", "0", "-z", "/x,,xvda"],
+    ["network-attach", "-q", "0"], ["vcpu-pin", "0", "all", "-h"],
+]
+# (Domain names are left out: without a hypervisor xl-oracle's xl crashes
+# looking them up.)
+
 def run(argv):
     p = subprocess.run([ORACLE] + argv, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
@@ -89,7 +111,7 @@ def gen(name, cmd, cases, comment):
     path = os.path.join(OUT, name)
     with open(path, "w") as f:
         for args in cases:
-            argv = [cmd, "0"] + args
+            argv = [cmd] + (args if cmd == "vcpu-pin" else ["0"] + args)
             rc, out = run(argv)
             v = {"argv": argv, "rc": rc, "stdout": out,
                  "source": "xl-oracle (Debian xen-utils-4.17 xl -N)",
@@ -99,3 +121,11 @@ def gen(name, cmd, cases, comment):
 
 gen("disk-extra.jsonl", "block-attach", DISK, "vxl extra disk-spec case")
 gen("vif-extra.jsonl", "network-attach", VIF, "vxl extra vif-spec case")
+gen("vcpupin-extra.jsonl", "vcpu-pin", VCPUPIN, "vxl extra vcpu-pin case")
+with open(os.path.join(OUT, "options-extra.jsonl"), "w") as f:
+    for argv in OPTS:
+        rc, out = run(argv)
+        f.write(json.dumps({"argv": argv, "rc": rc, "stdout": out,
+                            "source": "xl-oracle (Debian xen-utils-4.17 xl -N)",
+                            "comment": "vxl extra option-handling case"}) + "\n")
+print("options-extra.jsonl: %d cases" % len(OPTS))

@@ -31,7 +31,7 @@ int main_blockattach(int argc, char **argv)
     int rc = EXIT_FAILURE;
 
     while ((opt = def_getopt(argc, argv, "", "block-attach", 2)) != -1)
-        return opt;     /* only an unsupported option gets here: xl returns 0 */
+        return 2;       /* no options: def_getopt exits on bad ones */
     if (domain_arg(argv[optind]))
         return EXIT_FAILURE;
     optind++;

@@ -37,7 +37,8 @@ const struct cmd_spec cmd_table[] = {
     { "vcpu-pin", main_vcpupin, true,
       "Set which CPUs a VCPU can use",
       "[option] <Domain> <VCPU|all> <Hard affinity|-|all> <Soft affinity|-|all>",
-      "-f, --force        undo an override pinning done by the kernel"
+      "-f, --force        undo an override pinning done by the kernel\n"
+      "--ignore-global-affinity-masks Ignore global masks in xl.conf"
     },
     { "img", main_img, false,
       "Inspect, create, check and convert disk images (qemu-img's commands)",

@@ -35,17 +35,22 @@ int def_getopt(int argc, char **argv, const char *opts, const char *cmd,
                int min_args)
 {
     static const struct option noopts[] = { { "help", 0, 0, 'h' }, { 0 } };
+    char optstring[64];
     int opt;
 
+    /* as xl: "h" is always an option, an unsupported one exits 2, and
+     * arguments are not permuted (xl never re-initialises getopt after
+     * its own "+..." scan of the global options) */
+    snprintf(optstring, sizeof(optstring), "+h%s", opts);
     opterr = 0;
-    opt = getopt_long(argc, argv, opts, noopts, NULL);
-    if (opt == 'h') {
+    opt = getopt_long(argc, argv, optstring, noopts, NULL);
+    if (opt == 'h' || (opt == '?' && optopt == 'h')) {
         help(cmd);
         exit(0);
     }
     if (opt == '?') {
         fprintf(stderr, "option `%c' not supported.\n", optopt);
-        return 0;
+        exit(2);
     }
     if (opt == -1 && argc - optind < min_args) {
         fprintf(stderr, "'vxl %s' requires at least %d argument%s.\n\n", cmd,

@@ -24,7 +24,7 @@ int main_networkattach(int argc, char **argv)
     char *end;
 
     while ((opt = def_getopt(argc, argv, "", "network-attach", 1)) != -1)
-        return opt;     /* only an unsupported option gets here: xl returns 0 */
+        return 2;       /* no options: def_getopt exits on bad ones */
     (void)strtoul(argv[optind], &end, 10);
     if (!*argv[optind] || *end || *argv[optind] == '-') {
         fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n",

@@ -59,15 +59,21 @@ int main_vcpupin(int argc, char **argv)
     unsigned long domid;
     int opt, rc = EXIT_FAILURE;
 
+    /* xl's def_getopt: no argument permutation, -h helps, an unknown
+     * option or too few arguments exit 2 */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+fih", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+hfi", opts, NULL)) != -1) {
         switch (opt) {
         case 'f': force = true; break;
         case 'i': break;    /* global masks are applied by create only */
         case 'h': help("vcpu-pin"); return 0;
         default:
+            if (optopt == 'h') {
+                help("vcpu-pin");
+                return 0;
+            }
             fprintf(stderr, "option `%c' not supported.\n", optopt);
-            return 0;       /* xl's SWITCH_FOREACH_OPT returns 0 here */
+            return 2;
         }
     }
     if (argc - optind < 3) {

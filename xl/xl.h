@@ -36,7 +36,9 @@ void help(const char *command);
 /* Print a library's diagnostics to stderr. */
 void report_diags(const vxl_diags *d);
 
-/* getopt helper in xl's style: handles -h, reports unknown options. */
+/* getopt helper in xl's style: -h prints help (exit 0), an unsupported
+ * option or too few arguments exit 2; returns the next option, -1 at the
+ * end. */
 int def_getopt(int argc, char **argv, const char *opts, const char *cmd,
                int min_args);
 
