@@ -1,0 +1,775 @@
+/* disk/convert.c — the conversion engine (see convert.h for the contract).
+ *
+ * Structure: the caller's thread walks block status and cuts the
+ * destination's address space into work items (a data chunk to read, a
+ * zero range to write, nothing to do); workers read an item from their own
+ * source handles, find zero blocks and compress clusters; the caller's
+ * thread performs every write on the single destination handle.  Items
+ * live in a fixed ring, so memory stays at ring * chunk size whatever the
+ * image size. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "disk/convert.h"
+
+#define CHUNK       (2u << 20)      /* bytes read per data item */
+#define MAX_WORKERS 16
+
+/* ---------------------------------------------------------------- */
+/* zero detection                                                    */
+
+bool vconvert_is_zero(const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+    static const uint8_t z[16];
+
+    if (n <= 16)
+        return memcmp(p, z, n) == 0;
+    /* qemu's trick: first 16 bytes zero and the buffer equal to itself
+     * shifted by 16 means all zero; memcmp is vectorised by libc */
+    return memcmp(p, z, 16) == 0 && memcmp(p, p + 16, n - 16) == 0;
+}
+
+size_t vconvert_zero_prefix(const uint8_t *buf, size_t n)
+{
+    size_t i = 0;
+
+    while (i + 64 <= n && vconvert_is_zero(buf + i, 64))
+        i += 64;
+    while (i < n && buf[i] == 0)
+        i++;
+    return i;
+}
+
+/* ---------------------------------------------------------------- */
+/* state                                                             */
+
+enum seg_kind { SEG_DATA, SEG_ZERO, SEG_COMPRESSED };
+
+struct seg {                    /* one write the writer will perform */
+    enum seg_kind kind;
+    uint64_t off;               /* destination offset */
+    uint64_t len;               /* guest bytes covered */
+    size_t buf_off;             /* data: in item->buf; compressed: in cbuf */
+    size_t clen;                /* compressed length */
+};
+
+enum item_state { IT_FREE, IT_READY, IT_RUNNING, IT_DONE };
+enum item_kind { ITEM_DATA, ITEM_ZERO };
+
+struct item {
+    enum item_state state;
+    enum item_kind kind;
+    uint64_t off, len;
+    uint64_t seq;               /* for in-order writing */
+    uint8_t *buf;               /* CHUNK bytes */
+    uint8_t *cbuf;              /* compressed output (compress mode) */
+    size_t cbuf_cap;
+    struct seg *segs;
+    size_t nsegs, segs_cap;
+    int rc;
+    struct vdisk_err err;
+};
+
+struct source {
+    struct vdisk *d;
+    uint64_t base, size;        /* position in the concatenation */
+};
+
+struct job {
+    const struct vconvert_opts *o;
+    struct source *src;         /* main handles: block status (+ reads) */
+    size_t nsrc;
+    uint64_t total;
+    struct vdisk *dst;
+    uint32_t cluster;           /* destination cluster size, 0 = raw */
+    uint64_t zunit;             /* zero detection granularity */
+    bool zero_init;             /* destination reads as zeros now */
+    bool dst_backing;           /* destination has a backing file */
+
+    /* ring */
+    struct item *items;
+    size_t nitems;
+    uint64_t next_seq, write_seq;
+    uint64_t done;              /* bytes finished, for progress */
+    pthread_mutex_t lock;
+    pthread_cond_t cond_work, cond_done;
+    bool stop;
+    int nworkers;
+    pthread_t threads[MAX_WORKERS];
+    struct source *wsrc[MAX_WORKERS];   /* per-worker handles */
+    int wsrc_ok;                         /* workers whose handles opened */
+};
+
+/* ---------------------------------------------------------------- */
+/* reading and processing an item (any thread)                       */
+
+static int read_range(struct source *src, size_t nsrc, uint8_t *buf,
+                      uint64_t off, uint64_t len, struct vdisk_err *err)
+{
+    for (size_t i = 0; i < nsrc && len; i++) {
+        struct source *s = &src[i];
+        if (off >= s->base + s->size)
+            continue;
+        uint64_t in = off - s->base;
+        uint64_t n = s->size - in < len ? s->size - in : len;
+        int rc = vdisk_pread(s->d, buf, n, in, err);
+        if (rc < 0)
+            return rc;
+        buf += n;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static void add_seg(struct item *it, enum seg_kind k, uint64_t off,
+                    uint64_t len, size_t buf_off, size_t clen)
+{
+    if (it->nsegs && k != SEG_COMPRESSED) {     /* coalesce */
+        struct seg *l = &it->segs[it->nsegs - 1];
+        if (l->kind == k && l->off + l->len == off &&
+            (k != SEG_DATA || l->buf_off + l->len == buf_off)) {
+            l->len += len;
+            return;
+        }
+    }
+    if (it->nsegs == it->segs_cap) {
+        it->segs_cap = it->segs_cap ? 2 * it->segs_cap : 16;
+        it->segs = xreallocarray(it->segs, it->segs_cap, sizeof(*it->segs));
+    }
+    it->segs[it->nsegs++] = (struct seg){ k, off, len, buf_off, clen };
+}
+
+/* Zero block [off, off+len): skip it or write zeroes. */
+static void zero_block(struct job *j, struct item *it, uint64_t off, uint64_t len)
+{
+    if (!j->zero_init)
+        add_seg(it, SEG_ZERO, off, len, 0, 0);
+}
+
+static int process_item(struct job *j, struct source *src, struct item *it)
+{
+    const struct vconvert_opts *o = j->o;
+    int rc;
+
+    it->nsegs = 0;
+    if (it->kind == ITEM_ZERO) {
+        add_seg(it, SEG_ZERO, it->off, it->len, 0, 0);
+        return 0;
+    }
+    rc = read_range(src, j->nsrc, it->buf, it->off, it->len, &it->err);
+    if (rc < 0)
+        return rc;
+
+    if (o->compress) {
+        size_t cpos = 0;
+        for (uint64_t p = 0; p < it->len; p += j->cluster) {
+            uint64_t n = it->len - p < j->cluster ? it->len - p : j->cluster;
+            size_t clen = 0;
+            if (o->min_sparse && vconvert_is_zero(it->buf + p, n)) {
+                zero_block(j, it, it->off + p, n);
+                continue;
+            }
+            rc = vdisk_compress_cluster(j->dst, it->buf + p, n, it->cbuf + cpos,
+                                        it->cbuf_cap - cpos, &clen, &it->err);
+            if (rc < 0)
+                return rc;
+            if (clen == 0) {
+                add_seg(it, SEG_DATA, it->off + p, n, p, 0);
+            } else {
+                add_seg(it, SEG_COMPRESSED, it->off + p, n, cpos, clen);
+                cpos += clen;
+            }
+        }
+        return 0;
+    }
+    if (!o->min_sparse) {
+        add_seg(it, SEG_DATA, it->off, it->len, 0, 0);
+        return 0;
+    }
+    /* zero blocks: zunit-aligned in destination offsets */
+    uint64_t p = 0;
+    while (p < it->len) {
+        uint64_t abs = it->off + p;
+        uint64_t end = (abs / j->zunit + 1) * j->zunit - it->off;
+        uint64_t n = (end < it->len ? end : it->len) - p;
+        if (vconvert_is_zero(it->buf + p, n))
+            zero_block(j, it, abs, n);
+        else
+            add_seg(it, SEG_DATA, abs, n, p, 0);
+        p += n;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* writing (caller's thread)                                         */
+
+static int write_item(struct job *j, struct item *it, struct vdisk_err *err)
+{
+    for (size_t k = 0; k < it->nsegs; k++) {
+        struct seg *s = &it->segs[k];
+        int rc;
+        switch (s->kind) {
+        case SEG_DATA:
+            rc = vdisk_pwrite(j->dst, it->buf + s->buf_off, s->len, s->off, err);
+            break;
+        case SEG_COMPRESSED:
+            rc = vdisk_write_compressed(j->dst, s->off, it->cbuf + s->buf_off,
+                                        s->clen, err);
+            break;
+        default:
+            rc = vdisk_pwrite_zeroes(j->dst, s->off, s->len,
+                                     j->dst_backing ? 0 : VDISK_ZERO_MAY_UNMAP, err);
+            break;
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* workers                                                           */
+
+static void *worker_main(void *arg)
+{
+    struct job *j = ((void **)arg)[0];
+    struct source *src = ((void **)arg)[1];
+
+    free(arg);
+    pthread_mutex_lock(&j->lock);
+    for (;;) {
+        struct item *it = NULL;
+        uint64_t best = UINT64_MAX;
+        for (size_t k = 0; k < j->nitems; k++) {      /* oldest ready first */
+            if (j->items[k].state == IT_READY && j->items[k].seq < best) {
+                best = j->items[k].seq;
+                it = &j->items[k];
+            }
+        }
+        if (!it) {
+            if (j->stop)
+                break;
+            pthread_cond_wait(&j->cond_work, &j->lock);
+            continue;
+        }
+        it->state = IT_RUNNING;
+        pthread_mutex_unlock(&j->lock);
+        it->rc = process_item(j, src, it);
+        pthread_mutex_lock(&j->lock);
+        it->state = IT_DONE;
+        pthread_cond_broadcast(&j->cond_done);
+    }
+    pthread_mutex_unlock(&j->lock);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- */
+/* sources                                                           */
+
+static void close_sources(struct source *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        vdisk_close(s[i].d, NULL);
+    free(s);
+}
+
+static struct source *open_sources(const struct vconvert_opts *o,
+                                   struct vdisk_err *err)
+{
+    struct source *s = xcalloc(o->nsrc, sizeof(*s));
+    struct vdisk_open_opts oo = { .format = o->src_format,
+                                  .flags = VDISK_PROBE_BACKING };
+    uint64_t base = 0;
+
+    for (size_t i = 0; i < o->nsrc; i++) {
+        if (vdisk_open(o->src[i], &oo, &s[i].d, err) < 0) {
+            vdisk_err_prefix(err, "could not open '%s': ", o->src[i]);
+            close_sources(s, i);
+            return NULL;
+        }
+        s[i].base = base;
+        s[i].size = vdisk_size(s[i].d);
+        base += s[i].size;
+    }
+    return s;
+}
+
+/* ---------------------------------------------------------------- */
+/* the main loop                                                     */
+
+struct producer {
+    uint64_t pend_off, pend_len;    /* data range not yet cut into items */
+    uint64_t covered;               /* end of what items already cover */
+};
+
+static struct item *get_free_item(struct job *j, struct vdisk_err *err,
+                                  int *rc);
+
+/* Write finished items; with wait, block until at least one is written
+ * (or nothing is in flight).  Returns 0 or a negative errno. */
+static int drain(struct job *j, bool wait, bool all, struct vdisk_err *err)
+{
+    for (;;) {
+        struct item *it = NULL;
+        bool inflight = false;
+
+        if (j->nworkers)
+            pthread_mutex_lock(&j->lock);
+        for (size_t k = 0; k < j->nitems; k++) {
+            struct item *c = &j->items[k];
+            if (c->state == IT_FREE)
+                continue;
+            inflight = true;
+            if (c->state != IT_DONE)
+                continue;
+            if (j->o->out_of_order ? (!it || c->seq < it->seq) : c->seq == j->write_seq)
+                it = c;
+        }
+        if (!it) {
+            if (!inflight || (!wait && !all)) {
+                if (j->nworkers)
+                    pthread_mutex_unlock(&j->lock);
+                return 0;
+            }
+            pthread_cond_wait(&j->cond_done, &j->lock);
+            pthread_mutex_unlock(&j->lock);
+            continue;
+        }
+        if (j->nworkers)
+            pthread_mutex_unlock(&j->lock);
+
+        int rc = it->rc;
+        if (rc < 0)
+            *err = it->err;
+        else
+            rc = write_item(j, it, err);
+        if (rc < 0)
+            return rc;
+        if (!j->o->out_of_order)
+            j->write_seq++;
+        j->done += it->len;
+        if (j->o->progress)
+            j->o->progress(j->o->progress_opaque, j->done, j->total);
+        if (j->nworkers)
+            pthread_mutex_lock(&j->lock);
+        it->state = IT_FREE;
+        if (j->nworkers)
+            pthread_mutex_unlock(&j->lock);
+        wait = false;
+    }
+}
+
+static int submit(struct job *j, enum item_kind kind, uint64_t off,
+                  uint64_t len, struct vdisk_err *err)
+{
+    struct item *it;
+    int rc = 0;
+
+    while (!(it = get_free_item(j, err, &rc)))
+        if (rc < 0)
+            return rc;
+    it->kind = kind;
+    it->off = off;
+    it->len = len;
+    it->seq = j->next_seq++;
+    it->rc = 0;
+    if (!j->nworkers) {             /* serial: process and write now */
+        it->state = IT_DONE;
+        it->rc = process_item(j, j->src, it);
+        return drain(j, false, false, err);
+    }
+    pthread_mutex_lock(&j->lock);
+    it->state = IT_READY;
+    pthread_cond_signal(&j->cond_work);
+    pthread_mutex_unlock(&j->lock);
+    return 0;
+}
+
+static struct item *get_free_item(struct job *j, struct vdisk_err *err, int *rc)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        if (j->nworkers)
+            pthread_mutex_lock(&j->lock);
+        for (size_t k = 0; k < j->nitems; k++) {
+            if (j->items[k].state == IT_FREE) {
+                if (j->nworkers)
+                    pthread_mutex_unlock(&j->lock);
+                return &j->items[k];
+            }
+        }
+        if (j->nworkers)
+            pthread_mutex_unlock(&j->lock);
+        *rc = drain(j, true, false, err);
+        if (*rc < 0)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* Cut the pending data range into CHUNK-aligned items. */
+static int flush_pending(struct job *j, struct producer *p, bool all,
+                         struct vdisk_err *err)
+{
+    while (p->pend_len) {
+        uint64_t end = (p->pend_off / CHUNK + 1) * CHUNK;
+        uint64_t n = end - p->pend_off;
+        if (n > p->pend_len) {
+            if (!all)
+                return 0;       /* keep the partial chunk to grow it */
+            n = p->pend_len;
+        }
+        int rc = submit(j, ITEM_DATA, p->pend_off, n, err);
+        if (rc < 0)
+            return rc;
+        p->pend_off += n;
+        p->pend_len -= n;
+    }
+    return 0;
+}
+
+static int add_data(struct job *j, struct producer *p, uint64_t off,
+                    uint64_t len, struct vdisk_err *err)
+{
+    uint64_t end = off + len;
+    int rc;
+
+    if (j->cluster) {               /* whole destination clusters */
+        off = off / j->cluster * j->cluster;
+        end = (end + j->cluster - 1) / j->cluster * j->cluster;
+        if (end > j->total)
+            end = j->total;
+    }
+    if (off < p->covered)
+        off = p->covered;
+    if (off >= end)
+        return 0;
+    if (p->pend_len && p->pend_off + p->pend_len != off) {
+        if ((rc = flush_pending(j, p, true, err)) < 0)
+            return rc;
+    }
+    if (!p->pend_len)
+        p->pend_off = off;
+    p->pend_len = end - p->pend_off;
+    p->covered = end;
+    return flush_pending(j, p, false, err);
+}
+
+static int add_zero(struct job *j, struct producer *p, uint64_t off,
+                    uint64_t len, struct vdisk_err *err)
+{
+    uint64_t end = off + len;
+    int rc;
+
+    if (off < p->covered)
+        off = p->covered;
+    if (off >= end)
+        return 0;
+    if ((rc = flush_pending(j, p, true, err)) < 0)
+        return rc;
+    p->covered = end;
+    if (j->zero_init) {             /* nothing to write: count progress */
+        j->done += end - off;
+        if (j->o->progress)
+            j->o->progress(j->o->progress_opaque, j->done, j->total);
+        return 0;
+    }
+    /* split so one item never covers an unbounded range in one call */
+    while (off < end) {
+        uint64_t n = end - off < (1ULL << 30) ? end - off : (1ULL << 30);
+        if ((rc = submit(j, ITEM_ZERO, off, n, err)) < 0)
+            return rc;
+        off += n;
+    }
+    return 0;
+}
+
+static int walk(struct job *j, struct vdisk_err *err)
+{
+    const struct vconvert_opts *o = j->o;
+    struct producer p = {0};
+    int rc;
+
+    for (size_t i = 0; i < j->nsrc; i++) {
+        struct source *s = &j->src[i];
+        uint64_t off = 0;
+        while (off < s->size) {
+            struct vdisk_extent e;
+            if (o->cancel && *o->cancel)
+                return vdisk_err_set(err, ECANCELED, "conversion interrupted");
+            if (!o->min_sparse) {           /* -S 0: copy everything */
+                e.len = s->size - off;
+                e.flags = VDISK_EXT_DATA | VDISK_EXT_ALLOCATED;
+            } else {
+                rc = vdisk_block_status(s->d, off, s->size - off, !j->dst_backing,
+                                        &e, err);
+                if (rc < 0)
+                    return rc;
+                if (e.len == 0 || e.len > s->size - off)
+                    return vdisk_err_set(err, EIO, "'%s': bad block status at %llu",
+                                         o->src[i], (unsigned long long)off);
+            }
+            uint64_t at = s->base + off;
+            if (j->dst_backing && !(e.flags & VDISK_EXT_ALLOCATED)) {
+                /* leave unallocated: reads through the new backing file */
+                rc = flush_pending(j, &p, true, err);
+                if (rc == 0 && at + e.len > p.covered)
+                    p.covered = at + e.len;
+                j->done += e.len;
+            } else if (e.flags & VDISK_EXT_ZERO) {
+                rc = add_zero(j, &p, at, e.len, err);
+            } else {
+                rc = add_data(j, &p, at, e.len, err);
+            }
+            if (rc < 0)
+                return rc;
+            off += e.len;
+        }
+    }
+    rc = flush_pending(j, &p, true, err);
+    if (rc < 0)
+        return rc;
+    return drain(j, true, true, err);
+}
+
+/* ---------------------------------------------------------------- */
+/* setup and teardown                                                */
+
+static void stop_workers(struct job *j)
+{
+    if (!j->nworkers)
+        return;
+    pthread_mutex_lock(&j->lock);
+    j->stop = true;
+    /* drop queued work so workers exit promptly */
+    for (size_t k = 0; k < j->nitems; k++)
+        if (j->items[k].state == IT_READY)
+            j->items[k].state = IT_FREE;
+    pthread_cond_broadcast(&j->cond_work);
+    pthread_mutex_unlock(&j->lock);
+    for (int w = 0; w < j->nworkers; w++)
+        pthread_join(j->threads[w], NULL);
+    j->nworkers = 0;
+}
+
+static int start_workers(struct job *j, int n, struct vdisk_err *err)
+{
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_cond_init(&j->cond_work, NULL);
+    pthread_cond_init(&j->cond_done, NULL);
+    for (int w = 0; w < n; w++) {
+        j->wsrc[w] = open_sources(j->o, err);
+        if (!j->wsrc[w])
+            return -err->code;
+        j->wsrc_ok = w + 1;
+    }
+    for (int w = 0; w < n; w++) {
+        void **arg = xmalloc(2 * sizeof(void *));
+        arg[0] = j;
+        arg[1] = j->wsrc[w];
+        if (pthread_create(&j->threads[w], NULL, worker_main, arg) != 0) {
+            free(arg);
+            return vdisk_err_set(err, EAGAIN, "cannot start worker threads");
+        }
+        j->nworkers = w + 1;
+    }
+    return 0;
+}
+
+static int n_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (int)n;
+}
+
+/* "<dir>/.<base>.vxl-XXXXXX": a fresh, empty, private file next to dst. */
+static char *make_temp(const char *dst, struct vdisk_err *err)
+{
+    char *a = xstrdup(dst), *b = xstrdup(dst);
+    char *path = xasprintf("%s/.%s.vxl-XXXXXX", dirname(a), basename(b));
+    int fd = mkstemp(path);
+
+    free(a);
+    free(b);
+    if (fd < 0) {
+        vdisk_err_set(err, errno, "cannot create a temporary file for '%s': %s",
+                      dst, strerror(errno));
+        free(path);
+        return NULL;
+    }
+    mode_t um = umask(0);
+    umask(um);
+    fchmod(fd, 0666 & ~um);
+    close(fd);
+    return path;
+}
+
+static bool same_file(const char *a, const struct stat *st)
+{
+    struct stat sa;
+    return stat(a, &sa) == 0 && sa.st_dev == st->st_dev && sa.st_ino == st->st_ino;
+}
+
+int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
+{
+    struct job j = { .o = o };
+    struct vdisk_err lerr = {0};
+    char *tmp = NULL;
+    struct stat dst_st;
+    bool dst_exists, in_place;
+    int rc, nworkers;
+
+    if (!err)
+        err = &lerr;
+    if (!o->nsrc || !o->dst || !o->create || !o->create->format)
+        return vdisk_err_set(err, EINVAL, "convert: missing source, destination or format");
+    const struct vdisk_driver *drv = vdisk_driver_find(o->create->format);
+    if (!drv)
+        return vdisk_err_set(err, EINVAL, "unknown file format '%s'", o->create->format);
+    if (o->compress && !drv->compress)
+        return vdisk_err_set(err, ENOTSUP, "compression not supported for format '%s'",
+                             drv->name);
+
+    dst_exists = stat(o->dst, &dst_st) == 0;
+    for (size_t i = 0; dst_exists && i < o->nsrc; i++)
+        if (same_file(o->src[i], &dst_st))
+            return vdisk_err_set(err, EINVAL, "'%s' is both a source and the destination",
+                                 o->dst);
+    /* a block device can't be replaced by rename: write it in place */
+    in_place = o->no_create || (dst_exists && S_ISBLK(dst_st.st_mode));
+    if (in_place && !dst_exists)
+        return vdisk_err_set(err, ENOENT, "'%s': no such file (-n needs an existing target)",
+                             o->dst);
+
+    j.src = open_sources(o, err);
+    if (!j.src)
+        return -err->code;
+    j.nsrc = o->nsrc;
+    for (size_t i = 0; i < j.nsrc; i++)
+        j.total += j.src[i].size;
+
+    if (in_place) {
+        struct vdisk_open_opts oo = { .format = o->create->format,
+                                      .flags = VDISK_RDWR };
+        rc = vdisk_open(o->dst, &oo, &j.dst, err);
+        if (rc < 0) {
+            vdisk_err_prefix(err, "could not open '%s': ", o->dst);
+            goto out;
+        }
+        if (vdisk_size(j.dst) < j.total) {
+            rc = vdisk_err_set(err, ENOSPC, "'%s' is smaller than the source "
+                               "(%llu < %llu bytes)", o->dst,
+                               (unsigned long long)vdisk_size(j.dst),
+                               (unsigned long long)j.total);
+            goto out;
+        }
+        j.dst_backing = vdisk_backing_name(j.dst) != NULL;
+        j.zero_init = o->target_is_zero && !j.dst_backing;
+    } else {
+        if (!o->create->size_set) {
+            o->create->size = j.total;
+            o->create->size_set = true;
+        }
+        tmp = make_temp(o->dst, err);
+        if (!tmp) {
+            rc = -err->code;
+            goto out;
+        }
+        rc = vdisk_create(tmp, o->create, err);
+        if (rc < 0)
+            goto out;
+        struct vdisk_open_opts oo = { .format = o->create->format,
+                                      .flags = VDISK_RDWR | VDISK_PROBE_BACKING };
+        rc = vdisk_open(tmp, &oo, &j.dst, err);
+        if (rc < 0)
+            goto out;
+        j.dst_backing = o->create->backing_file != NULL;
+        j.zero_init = vdisk_has_zero_init(j.dst) && !j.dst_backing;
+        if (vdisk_size(j.dst) < j.total) {
+            rc = vdisk_err_set(err, EINVAL, "created image is smaller than the source");
+            goto out;
+        }
+    }
+    j.cluster = vdisk_cluster_size(j.dst);
+    if (o->compress && !j.cluster) {
+        rc = vdisk_err_set(err, ENOTSUP, "compression needs a clustered format");
+        goto out;
+    }
+    if (j.cluster && CHUNK % j.cluster) {
+        rc = vdisk_err_set(err, EINVAL, "unsupported cluster size %u", j.cluster);
+        goto out;
+    }
+    j.zunit = o->min_sparse ? o->min_sparse : 4096;
+    if (j.cluster)      /* a partly written cluster is allocated anyway */
+        j.zunit = (j.zunit + j.cluster - 1) / j.cluster * j.cluster;
+
+    /* parallelism: workers only pay off for reading compressed or
+     * chained sources and for compressing; -m caps, the CPUs bound */
+    nworkers = o->workers > 0 ? o->workers : 1;
+    if (nworkers > n_cpus())
+        nworkers = n_cpus();
+    j.nitems = nworkers > 1 ? 2 * (size_t)nworkers + 2 : 1;
+    j.items = xcalloc(j.nitems, sizeof(*j.items));
+    for (size_t k = 0; k < j.nitems; k++) {
+        j.items[k].buf = xmalloc(CHUNK);
+        if (o->compress) {
+            /* every cluster may take up to a cluster (else stored raw) */
+            j.items[k].cbuf_cap = CHUNK + CHUNK / 8 + 65536;
+            j.items[k].cbuf = xmalloc(j.items[k].cbuf_cap);
+        }
+    }
+    if (nworkers > 1 && (rc = start_workers(&j, nworkers, err)) < 0)
+        goto out;
+
+    rc = walk(&j, err);
+    stop_workers(&j);
+    if (rc < 0)
+        goto out;
+    if (o->cancel && *o->cancel) {
+        rc = vdisk_err_set(err, ECANCELED, "conversion interrupted");
+        goto out;
+    }
+    rc = vdisk_close(j.dst, err);
+    j.dst = NULL;
+    if (rc < 0)
+        goto out;
+    if (tmp) {
+        if (rename(tmp, o->dst) < 0) {
+            rc = vdisk_err_set(err, errno, "cannot rename '%s' to '%s': %s", tmp,
+                               o->dst, strerror(errno));
+            goto out;
+        }
+        free(tmp);
+        tmp = NULL;
+    }
+    if (o->progress)
+        o->progress(o->progress_opaque, j.total, j.total);
+    rc = 0;
+out:
+    stop_workers(&j);
+    if (j.dst)
+        vdisk_close(j.dst, NULL);
+    if (tmp) {
+        unlink(tmp);
+        free(tmp);
+    }
+    for (int w = 0; w < j.wsrc_ok; w++)
+        close_sources(j.wsrc[w], o->nsrc);
+    close_sources(j.src, j.nsrc);
+    for (size_t k = 0; j.items && k < j.nitems; k++) {
+        free(j.items[k].buf);
+        free(j.items[k].cbuf);
+        free(j.items[k].segs);
+    }
+    free(j.items);
+    return rc;
+}
