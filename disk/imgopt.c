@@ -2,6 +2,7 @@
  * See imgopt.h for the accepted syntax. */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +64,15 @@ int imgopt_parse_size_unit(const char *s, uint64_t default_mul, uint64_t *out)
         end = parse_u64(p + 2, 16, &val);
         if (!end)
             return -ERANGE;
-        if (end < p + 2 || *end)        /* no digits, fraction or unit */
+        if (end < p + 2 || *end == '.')     /* no digits; no fraction */
             return -EINVAL;
-        *out = val;
+        /* qemu 7.2 still takes a unit after hex (deprecated) */
+        mul = *end ? suffix_mul(*end) : 1;
+        if (!mul || (*end && end[1]))
+            return -EINVAL;
+        if (val > UINT64_MAX / mul)
+            return -ERANGE;
+        *out = val * mul;
         return 0;
     }
     end = parse_u64(p, 10, &val);
@@ -74,8 +81,9 @@ int imgopt_parse_size_unit(const char *s, uint64_t default_mul, uint64_t *out)
     if (*end == '.') {
         char *fe;
         frac = strtod(end, &fe);        /* ".5" */
-        if (fe == end + 1 && !isdigit((unsigned char)end[1])) {
+        if (fe == end) {
             frac = 0;                   /* "1.k": empty fraction */
+            fe = (char *)end + 1;
         } else if (memchr(end, 'e', fe - end) || memchr(end, 'E', fe - end)) {
             return -EINVAL;
         }

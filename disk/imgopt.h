@@ -4,8 +4,8 @@
  * qemu_strtosz() and size_to_str()), kept in the library so they can be
  * unit-tested:
  *   sizes:    "1048576", "64k", "1.5G", "2T", "0x1000" (qemu_strtosz: binary
- *             units K M G T P E, optional 'B'; a fraction needs a unit;
- *             hex takes neither fraction nor unit)
+ *             units K M G T P E, optional 'B'; a fraction needs a unit and
+ *             is rounded half up; hex takes no fraction)
  * No function here prints. */
 #ifndef VXL_DISK_IMGOPT_H
 #define VXL_DISK_IMGOPT_H
