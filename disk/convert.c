@@ -464,32 +464,49 @@ static int add_data(struct job *j, struct producer *p, uint64_t off,
     return flush_pending(j, p, false, err);
 }
 
+/* A range that reads as zero.  Only data items advance p->covered, so a
+ * data item may round down into a zero range before it (its cluster is
+ * read and written whole).  When the destination must be zeroed
+ * explicitly, partial clusters at the edges of the range become data
+ * items (read as zeros, written as zero segments), so every write stays
+ * cluster-aligned and no two items overlap. */
 static int add_zero(struct job *j, struct producer *p, uint64_t off,
                     uint64_t len, struct vdisk_err *err)
 {
-    uint64_t end = off + len;
+    uint64_t end = off + len, head = off, tail = end;
     int rc;
 
     if (off < p->covered)
-        off = p->covered;
+        off = head = p->covered;
     if (off >= end)
         return 0;
-    if ((rc = flush_pending(j, p, true, err)) < 0)
-        return rc;
-    p->covered = end;
     if (j->zero_init) {             /* nothing to write: count progress */
         j->done += end - off;
         if (j->o->progress)
             j->o->progress(j->o->progress_opaque, j->done, j->total);
         return 0;
     }
-    /* split so one item never covers an unbounded range in one call */
-    while (off < end) {
-        uint64_t n = end - off < (1ULL << 30) ? end - off : (1ULL << 30);
-        if ((rc = submit(j, ITEM_ZERO, off, n, err)) < 0)
+    if (j->cluster) {
+        uint64_t c = j->cluster;
+        head = (off + c - 1) / c * c;
+        tail = end == j->total ? end : end / c * c;
+        if (head >= tail)
+            return add_data(j, p, off, end - off, err);
+        if (off < head && (rc = add_data(j, p, off, head - off, err)) < 0)
             return rc;
-        off += n;
     }
+    if ((rc = flush_pending(j, p, true, err)) < 0)
+        return rc;
+    for (uint64_t z = head; z < tail;) {
+        uint64_t n = tail - z < (1ULL << 30) ? tail - z : (1ULL << 30);
+        if ((rc = submit(j, ITEM_ZERO, z, n, err)) < 0)
+            return rc;
+        z += n;
+    }
+    if (tail > p->covered)
+        p->covered = tail;
+    if (tail < end)
+        return add_data(j, p, tail, end - tail, err);
     return 0;
 }
 
@@ -521,10 +538,8 @@ static int walk(struct job *j, struct vdisk_err *err)
             uint64_t at = s->base + off;
             if (j->dst_backing && !(e.flags & VDISK_EXT_ALLOCATED)) {
                 /* leave unallocated: reads through the new backing file */
-                rc = flush_pending(j, &p, true, err);
-                if (rc == 0 && at + e.len > p.covered)
-                    p.covered = at + e.len;
                 j->done += e.len;
+                rc = 0;
             } else if (e.flags & VDISK_EXT_ZERO) {
                 rc = add_zero(j, &p, at, e.len, err);
             } else {

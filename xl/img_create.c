@@ -41,6 +41,16 @@ static void print_create_help(const char *fmt)
         printf("  %s\n", names[i]);
 }
 
+static bool format_has_option(const char *fmt, const char *opt)
+{
+    const char *const *names = vdisk_create_opts_names(fmt);
+
+    for (size_t i = 0; names && names[i]; i++)
+        if (!strcmp(names[i], opt))
+            return true;
+    return false;
+}
+
 /* ---------------------------------------------------------------- */
 /* create                                                            */
 
@@ -133,6 +143,10 @@ int img_create(int argc, char **argv)
         co.size = size;
         co.size_set = true;
     }
+    if (co.backing_file && !format_has_option(fmt, "backing_file")) {
+        img_error("%s: Backing file not supported for file format '%s'", filename, fmt);
+        goto out;
+    }
     if (co.backing_file && !co.backing_format) {
         /* qemu 7.2: probing a backing format is refused at creation */
         const char *probed = NULL;
@@ -155,6 +169,24 @@ int img_create(int argc, char **argv)
     if (!co.size_set && unsafe) {
         img_error("%s: Image creation needs a size parameter", filename);
         goto out;
+    }
+    if (!co.size_set) {         /* the backing file's size, as qemu-img */
+        char *dirc = xstrdup(filename);
+        char *full = co.backing_file[0] == '/' ? xstrdup(co.backing_file)
+                     : xasprintf("%s/%s", dirname(dirc), co.backing_file);
+        struct vdisk_open_opts bo = { .format = co.backing_format,
+                                      .flags = VDISK_NO_BACKING };
+        struct vdisk *b = NULL;
+        int brc = vdisk_open(full, &bo, &b, &err);
+        free(dirc);
+        free(full);
+        if (brc < 0) {
+            img_error("%s: Could not open backing image: %s", filename, err.msg);
+            goto out;
+        }
+        co.size = vdisk_size(b);
+        co.size_set = true;
+        vdisk_close(b, NULL);
     }
     if (!quiet) {
         char *desc = vdisk_create_opts_describe(&co);

@@ -1,0 +1,31 @@
+# tests/img_lib.sh — helpers for the `vxl img` cross-checks against
+# qemu-img.  Sourced by tests/integration/img_*.sh after tests/lib.sh.
+: "${TMPD:?source tests/lib.sh first}"
+QI=${QEMU_IMG:-qemu-img}
+QIO=${QEMU_IO:-qemu-io}
+have_qemu() { command -v "$QI" >/dev/null 2>&1 && command -v "$QIO" >/dev/null 2>&1; }
+
+# same NAME "vxl args" "qemu-img args": stdout and exit status must match
+same() {
+    local name=$1 va=$2 qa=${3:-$2} vo qo vr qr
+    vo=$(eval "\"\$VXL\" img $va" 2>"$TMPD/vxl.err"); vr=$?
+    qo=$(eval "\"\$QI\" $qa" 2>"$TMPD/qemu.err"); qr=$?
+    if [ "$vo" == "$qo" ] && [ $vr = $qr ]; then
+        ok "$name"
+    else
+        not_ok "$name (vxl rc=$vr, qemu-img rc=$qr)"
+        diff <(echo "$qo") <(echo "$vo") | head -20 | sed 's/^/# /'
+        sed 's/^/# vxl stderr: /' "$TMPD/vxl.err" | head -5
+    fi
+}
+
+# allocated bytes of a file
+alloc() { echo $(( $(stat -c %b "$1") * 512 )); }
+
+# write PATTERN-filled data with qemu-io: qw IMG "write -P 0x11 0 64k" ...
+qw() {
+    local img=$1; shift
+    local args=()
+    for c in "$@"; do args+=(-c "$c"); done
+    "$QIO" -f "${FMT:-qcow2}" "${args[@]}" "$img" >/dev/null
+}

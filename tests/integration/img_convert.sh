@@ -1,0 +1,119 @@
+# `vxl img convert` cross-checked with qemu-img: every image vxl writes
+# must pass `qemu-img check` and `qemu-img compare` equal to its source,
+# and stay as sparse as qemu-img's own output.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../img_lib.sh"
+have_qemu || { skip "qemu-img/qemu-io not installed"; exit 0; }
+cd "$TMPD" || exit 1
+
+# sources --------------------------------------------------------------
+truncate -s 64M s.raw
+dd if=/dev/urandom of=s.raw bs=64k count=10 seek=7 conv=notrunc status=none
+dd if=/dev/zero of=s.raw bs=64k count=10 seek=100 conv=notrunc status=none  # allocated zeros
+head -c 3000000 /usr/bin/env /usr/bin/ls /usr/bin/cp 2>/dev/null | \
+    dd of=s.raw bs=1M seek=20 conv=notrunc status=none                       # compressible
+printf 'odd' | dd of=s.raw bs=1 seek=33554433 conv=notrunc status=none      # unaligned
+printf 'end' | dd of=s.raw bs=1 seek=$((64 * 1048576 - 3)) conv=notrunc status=none
+"$QI" convert -f raw -O qcow2 s.raw s.qcow2
+"$QI" convert -f raw -O qcow2 -o compat=0.10 s.raw s2.qcow2
+"$QI" convert -f raw -O qcow2 -c s.raw sc.qcow2
+"$QI" convert -f raw -O qcow2 -c -o compression_type=zstd s.raw sz.qcow2
+"$QI" convert -f raw -O qcow2 -o extended_l2=on s.raw sx.qcow2
+"$QI" convert -f raw -O qcow2 -o cluster_size=512 s.raw s512.qcow2
+"$QI" convert -f raw -O qcow2 -o cluster_size=2M s.raw s2m.qcow2
+qw s.qcow2 "write -z 7M 64k"                         # a zero cluster over data
+"$QI" create -q -f qcow2 -b s.qcow2 -F qcow2 l1.qcow2
+qw l1.qcow2 "write -P 0x11 1M 128k" "write -z 20M 1M" "write -P 0x12 33M 4k"
+"$QI" create -q -f qcow2 -b l1.qcow2 -F qcow2 l2.qcow2
+qw l2.qcow2 "write -P 0x21 1088k 64k" "discard 7M 64k"
+"$QI" create -q -f qcow2 -b l2.qcow2 -F qcow2 l3.qcow2
+qw l3.qcow2 "write -P 0x31 40M 100k"
+sum_before=$(cat s.raw s.qcow2 l3.qcow2 | md5sum)
+
+# converts: vxl output must equal the source and pass qemu-img check
+conv_ok() {     # NAME SRCFMT SRC OUTFMT OUT vxl-args...
+    local name=$1 sf=$2 src=$3 of=$4 out=$5; shift 5
+    rm -f "$out"
+    if ! "$VXL" img convert -f "$sf" -O "$of" "$@" "$src" "$out" 2>"$TMPD/err"; then
+        not_ok "$name: convert failed: $(head -1 "$TMPD/err")"; return 1
+    fi
+    if [ "$of" = qcow2 ] && ! "$QI" check -q "$out" >/dev/null 2>&1; then
+        not_ok "$name: qemu-img check failed"; return 1
+    fi
+    if ! "$QI" compare -q -f "$sf" -F "$of" "$src" "$out"; then
+        not_ok "$name: content differs from the source"; return 1
+    fi
+    ok "$name"
+}
+conv_ok "raw->qcow2" raw s.raw qcow2 o1.qcow2
+conv_ok "raw->qcow2 -c" raw s.raw qcow2 o2.qcow2 -c
+conv_ok "raw->qcow2 -c zstd" raw s.raw qcow2 o3.qcow2 -c -o compression_type=zstd
+conv_ok "raw->qcow2 v2" raw s.raw qcow2 o4.qcow2 -o compat=0.10
+conv_ok "raw->qcow2 extended_l2" raw s.raw qcow2 o5.qcow2 -o extended_l2=on
+conv_ok "raw->qcow2 512 B clusters" raw s.raw qcow2 o6.qcow2 -o cluster_size=512
+conv_ok "raw->qcow2 2 MiB clusters" raw s.raw qcow2 o7.qcow2 -o cluster_size=2M
+conv_ok "raw->raw" raw s.raw raw o8.raw
+for src in s.qcow2 s2.qcow2 sc.qcow2 sz.qcow2 sx.qcow2 s512.qcow2 s2m.qcow2 l3.qcow2; do
+    conv_ok "$src->raw" qcow2 "$src" raw "o-$src.raw"
+    conv_ok "$src->qcow2" qcow2 "$src" qcow2 "o-$src.qcow2"
+done
+conv_ok "qcow2 -c ->qcow2 -c" qcow2 sc.qcow2 qcow2 o9.qcow2 -c
+conv_ok "chain->qcow2 -c -m 4 -W" qcow2 l3.qcow2 qcow2 o10.qcow2 -c -m 4 -W
+conv_ok "chain->raw -m 1" qcow2 l3.qcow2 raw o11.raw -m 1
+conv_ok "raw->raw -S 64k" raw s.raw raw o12.raw -S 64k
+conv_ok "raw->qcow2 -S 0" raw s.raw qcow2 o13.qcow2 -S 0
+
+check "compressed output has compressed clusters" \
+    sh -c '"$0" check --output=json o2.qcow2 | grep -q "\"compressed-clusters\": [1-9]"' "$QI"
+check "sources unchanged" test "$(cat s.raw s.qcow2 l3.qcow2 | md5sum)" = "$sum_before"
+
+# sparseness: never more allocated than qemu-img's own conversion
+"$QI" convert -f raw -O raw s.raw q8.raw
+"$QI" convert -f raw -O qcow2 s.raw q1.qcow2
+"$QI" convert -f qcow2 -O raw l3.qcow2 q11.raw
+check "raw->raw no denser than qemu-img" test "$(alloc o8.raw)" -le "$(alloc q8.raw)"
+check "chain->raw no denser than qemu-img" test "$(alloc o11.raw)" -le "$(alloc q11.raw)"
+check "raw->qcow2 no denser than qemu-img" test "$(alloc o1.qcow2)" -le "$(alloc q1.qcow2)"
+check "raw output is sparse" test "$(alloc o8.raw)" -lt $((4 * 1048576))
+check "-S 0 allocates everything" \
+    sh -c '"$0" map --output=json o13.qcow2 | grep -q "\"data\": false" && exit 1 || exit 0' "$QI"
+same "map of vxl's raw->qcow2 equals qemu-img's" \
+     "map --output=json o1.qcow2 | sed 's/, .offset.: [0-9]*//'" \
+     "map --output=json q1.qcow2 | sed 's/, .offset.: [0-9]*//'"
+
+# -B: only the top layer is copied; the rest reads through the backing file
+"$VXL" img convert -O qcow2 -B l1.qcow2 -F qcow2 l2.qcow2 ob.qcow2 2>"$TMPD/err"
+check "-B output equals its source" "$QI" compare -q l2.qcow2 ob.qcow2
+check "-B output records the backing file" \
+    sh -c '"$0" info ob.qcow2 | grep -qx "backing file: l1.qcow2"' "$QI"
+"$QI" convert -O qcow2 -B l1.qcow2 -F qcow2 l2.qcow2 qb.qcow2
+check "-B copies only what qemu-img copies" \
+    test "$("$QI" check --output=json ob.qcow2 | grep allocated-clusters)" = \
+         "$("$QI" check --output=json qb.qcow2 | grep allocated-clusters)"
+check "-B without -F is refused" \
+    sh -c '! "$0" img convert -O qcow2 -B l1.qcow2 l2.qcow2 x.qcow2 2>/dev/null && [ ! -e x.qcow2 ]' "$VXL"
+
+# several sources are concatenated
+head -c 1M /dev/urandom > p1.raw; head -c 3M /dev/urandom > p2.raw
+"$VXL" img convert -f raw -O raw p1.raw p2.raw cat.raw
+check "sources concatenate" sh -c 'cat p1.raw p2.raw | cmp -s - cat.raw'
+
+# -n writes into an existing image, zeroing what the source has as zeros
+"$QI" create -q -f qcow2 n.qcow2 64M
+qw n.qcow2 "write -P 0xee 0 64M"
+"$VXL" img convert -n -O qcow2 s.qcow2 n.qcow2
+check "-n overwrites an existing image" "$QI" compare -q s.qcow2 n.qcow2
+check "--target-is-zero needs -n" sh -c '! "$0" img convert --target-is-zero -O raw s.raw t.raw 2>/dev/null' "$VXL"
+
+# failures leave the destination alone and no temporary files behind
+echo "precious" > keep.img
+"$VXL" img convert -O qcow2 -o cluster_size=3000 s.raw keep.img 2>/dev/null
+check "failed convert keeps the old destination" grep -qx precious keep.img
+"$VXL" img convert -O raw nonexistent.raw gone.raw 2>/dev/null
+check "missing source: no destination" test ! -e gone.raw
+check "no temporary files left" sh -c '! ls -a | grep -q "\.vxl-"'
+check "progress ends at 100%" \
+    sh -c '"$0" img convert -p -O raw s.raw pp.raw | grep -q "(100.00/100%)"' "$VXL"
+check "compression refused for raw" sh -c '! "$0" img convert -c -O raw s.raw cr.raw 2>/dev/null' "$VXL"
+same "bad -S" "convert -S 1000 -O raw s.raw bad.raw" "convert -S 1000 -O raw s.raw bad.raw"
+same "bad -m" "convert -m 17 -O raw s.raw bad.raw" "convert -m 17 -O raw s.raw bad.raw"

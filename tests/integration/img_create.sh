@@ -1,0 +1,121 @@
+# `vxl img create`, `resize`, `snapshot`, `commit`, `rebase` and
+# `compare`, cross-checked with qemu-img: same messages and exit codes,
+# and images qemu-img reads as it reads its own.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../img_lib.sh"
+have_qemu || { skip "qemu-img/qemu-io not installed"; exit 0; }
+cd "$TMPD" || exit 1
+mkdir -p v q
+
+# create: the "Formatting" line, then qemu-img info of both must agree
+create_same() {     # NAME ARGS (file name last-but-size, relative to v/ q/)
+    local name=$1; shift
+    local vo qo
+    vo=$(cd v && "$VXL" img create "$@" 2>/dev/null); local vr=$?
+    qo=$(cd q && "$QI" create "$@" 2>/dev/null); local qr=$?
+    if [ "$vo" != "$qo" ] || [ $vr != $qr ]; then
+        not_ok "create $name (vxl rc=$vr qemu rc=$qr)"
+        diff <(echo "$qo") <(echo "$vo") | sed 's/^/# /' | head
+        return
+    fi
+    ok "create $name"
+}
+info_same() {       # NAME FILE: qemu-img info of vxl's and qemu-img's image
+    local a b
+    a=$(cd v && "$QI" info --output=json "$2" | grep -v actual-size)
+    b=$(cd q && "$QI" info --output=json "$2" | grep -v actual-size)
+    if [ "$a" == "$b" ] && (cd v && case $2 in *.raw) ;; *) "$QI" check -q "$2";; esac); then ok "$1"
+    else not_ok "$1"; diff <(echo "$b") <(echo "$a") | sed 's/^/# /' | head; fi
+}
+create_same "raw" -f raw r.raw 10M
+create_same "raw odd size" -f raw r2.raw 1000
+create_same "qcow2" -f qcow2 a.qcow2 64M
+create_same "qcow2 v2" -f qcow2 -o compat=0.10 v2.qcow2 1G
+create_same "qcow2 options" -f qcow2 -o cluster_size=4k,lazy_refcounts=on,refcount_bits=8 o.qcow2 1.5G
+create_same "qcow2 extl2 zstd" -f qcow2 -o extended_l2=on,compression_type=zstd,cluster_size=128k e.qcow2 100M
+create_same "qcow2 refcount_bits=64" -f qcow2 -o refcount_bits=64 rb.qcow2 10M
+create_same "qcow2 backing, size from backing" -f qcow2 -b a.qcow2 -F qcow2 b.qcow2
+create_same "qcow2 backing, own size" -f qcow2 -b a.qcow2 -F qcow2 b2.qcow2 128M
+create_same "qcow2 odd size" -f qcow2 odd.qcow2 100000
+create_same "hex size" -f qcow2 hex.qcow2 0x100000
+create_same "-q" -q -f qcow2 quiet.qcow2 1M
+for f in r.raw r2.raw a.qcow2 v2.qcow2 o.qcow2 e.qcow2 rb.qcow2 b.qcow2 b2.qcow2 odd.qcow2 hex.qcow2; do
+    info_same "qemu-img reads vxl's $f like its own" "$f"
+done
+create_same "no size" -f qcow2 nosize.qcow2
+create_same "bad size" -f qcow2 bad.qcow2 12Q
+create_same "size too large" -f qcow2 big.qcow2 8E
+create_same "unknown option" -f qcow2 -o foo=1 uo.qcow2 1M
+create_same "backing without format" -f qcow2 -b a.qcow2 nf.qcow2
+create_same "backing for raw" -f raw -b a.qcow2 -F qcow2 br.raw 1M
+create_same "unknown format" -f foo f.img 1M
+create_same "extra argument" -f qcow2 x.qcow2 1M extra
+
+# data written into a vxl-made image by qemu-io reads back
+FMT=qcow2 qw v/a.qcow2 "write -P 0x5a 1M 300k"
+check "qemu-io can write vxl's qcow2" \
+    sh -c 'cd v && "$0" check -q a.qcow2 && "$1" -f qcow2 -c "read -P 0x5a 1M 300k" a.qcow2 | grep -q "read 307200"' "$QI" "$QIO"
+
+# resize
+"$QI" create -q -f qcow2 rs.qcow2 1M; cp rs.qcow2 rs2.qcow2
+same "resize grow" "resize rs.qcow2 +1M" "resize rs2.qcow2 +1M"
+check "resize grew" sh -c '"$0" info rs.qcow2 | grep -q "(2097152 bytes)"' "$QI"
+same "resize shrink refused" "resize rs.qcow2 -- -1M" "resize rs2.qcow2 -- -1M"
+same "resize --shrink" "resize --shrink rs.qcow2 1M" "resize --shrink rs2.qcow2 1M"
+check "resized image passes check" "$QI" check -q rs.qcow2
+"$QI" create -q -f raw rr.raw 1M
+same "resize raw" "resize -f raw rr.raw 3M" "resize -f raw rr.raw 3M"
+check "raw resized" test "$(stat -c %s rr.raw)" = 3145728
+
+# snapshots made by vxl are seen by qemu-img
+"$QI" create -q -f qcow2 sn.qcow2 8M
+qw sn.qcow2 "write -P 0x01 0 64k"
+"$VXL" img snapshot -c one sn.qcow2
+qw sn.qcow2 "write -P 0x02 0 64k"
+check "qemu-img lists vxl's snapshot" sh -c '"$0" snapshot -l sn.qcow2 | grep -q " one "' "$QI"
+check "snapshot image passes check" "$QI" check -q sn.qcow2
+"$VXL" img snapshot -a one sn.qcow2
+check "snapshot -a restores the data" \
+    sh -c '"$0" -f qcow2 -c "read -P 0x01 0 64k" sn.qcow2 | grep -q "read 65536"' "$QIO"
+"$VXL" img snapshot -d one sn.qcow2
+check "snapshot -d removes it" sh -c '! "$0" snapshot -l sn.qcow2 | grep -q " one "' "$QI"
+check "image passes check after delete" "$QI" check -q sn.qcow2
+
+# commit: top's data lands in the backing file
+"$QI" create -q -f qcow2 base.qcow2 8M
+qw base.qcow2 "write -P 0x0b 0 4M"
+"$QI" create -q -f qcow2 -b base.qcow2 -F qcow2 ov.qcow2
+qw ov.qcow2 "write -P 0x0c 1M 64k" "write -z 2M 64k"
+"$QI" convert -O raw ov.qcow2 expect.raw
+check "commit prints like qemu-img" sh -c '[ "$("$0" img commit ov.qcow2)" = "Image committed." ]' "$VXL"
+check "committed base has top's content" "$QI" compare -q -F raw base.qcow2 expect.raw
+check "commit empties the top" sh -c '"$0" map --output=json ov.qcow2 | grep -q "\"depth\": 0" && exit 1 || exit 0' "$QI"
+check "base passes check" "$QI" check -q base.qcow2
+
+# rebase (safe): content is preserved while the backing file changes
+"$QI" create -q -f qcow2 nb.qcow2 8M
+qw nb.qcow2 "write -P 0x0d 0 2M"
+"$QI" create -q -f qcow2 -b base.qcow2 -F qcow2 rb2.qcow2
+qw rb2.qcow2 "write -P 0x0e 3M 64k"
+"$QI" convert -O raw rb2.qcow2 before.raw
+"$VXL" img rebase -b nb.qcow2 -F qcow2 rb2.qcow2
+check "rebase keeps the content" "$QI" compare -q -F raw rb2.qcow2 before.raw
+check "rebase records the new backing" sh -c '"$0" info rb2.qcow2 | grep -qx "backing file: nb.qcow2"' "$QI"
+"$VXL" img rebase -u -b base.qcow2 -F qcow2 rb2.qcow2
+check "rebase -u only rewrites the name" sh -c '"$0" info rb2.qcow2 | grep -qx "backing file: base.qcow2"' "$QI"
+check "rebase -u image passes check" "$QI" check -q rb2.qcow2
+
+# compare: messages and exit codes
+"$QI" create -q -f raw z1.raw 4M; "$QI" create -q -f raw z2.raw 4M; "$QI" create -q -f raw z3.raw 5M
+printf 'x' | dd of=z2.raw bs=1 seek=1000 conv=notrunc status=none
+printf 'y' | dd of=z3.raw bs=1 seek=4500000 conv=notrunc status=none
+"$QI" convert -O qcow2 z2.raw z2.qcow2
+same "compare identical" "compare z2.raw z2.qcow2"
+same "compare mismatch" "compare z1.raw z2.raw"
+same "compare data vs data mismatch" "compare z2.qcow2 z3.raw"
+same "compare size mismatch, tail not zero" "compare z1.raw z3.raw"
+same "compare -s size" "compare -s z1.raw z3.raw"
+"$QI" create -q -f raw z4.raw 5M
+same "compare size mismatch, zero tail" "compare z1.raw z4.raw"
+same "compare -q" "compare -q z1.raw z2.raw"
+same "compare missing file" "compare z1.raw nonexistent"
