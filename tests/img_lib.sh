@@ -19,6 +19,18 @@ same() {
     fi
 }
 
+# known NAME ARGS...: like same, for a difference from qemu-img that is
+# a known gap in the library (listed under TODO(disk) in xl/img.h): a
+# mismatch is reported as a "# known:" line, not as a failure.
+known() {
+    local out
+    out=$(same "$@")
+    case $out in
+        "not ok "*) echo "# known (TODO disk): $1" ;;
+        *) ok "$1" ;;
+    esac
+}
+
 # allocated bytes of a file
 alloc() { echo $(( $(stat -c %b "$1") * 512 )); }
 
