@@ -57,7 +57,7 @@ int img_rebase(int argc, char **argv);
 #endif
 
 /* TODO(disk): differences from qemu-img 7.2 that live in the library
- * (disk/*.c, not ours to edit); the img_*.sh tests mark them "known":
+ * (disk/, not ours to edit); the img_*.sh tests mark them "known":
  *  1. vdisk_block_status(chain=true): a range past the end of a shorter
  *     backing file is answered by the top layer in qemu (depth 0,
  *     ZERO, not present), not at the backing file's depth.
@@ -76,4 +76,11 @@ int img_rebase(int argc, char **argv);
  *     empty extension.
  *  8. create: qemu prints the "Formatting" line before it validates
  *     option values (cluster_size=3000, refcount_bits=3); we can't, as
- *     vdisk_create_opts_parse() validates while parsing. */
+ *     vdisk_create_opts_parse() validates while parsing.
+ *  9. check (tests/integration/img_check.sh): compressed clusters count
+ *     as fragmented in qemu (5/5, not 4/5); "Image end offset" of an
+ *     image with a leaked cluster at EOF is the file end in qemu; an
+ *     unaligned L2 entry is not also a leak; an unaligned L1 entry makes
+ *     qemu count every entry of that table (1025 errors); an L1 table
+ *     past EOF opens for check in qemu (corruption, exit 2); qemu's
+ *     -r leaks also repairs OFLAG_COPIED (refcount 1, flag clear). */
