@@ -31,6 +31,9 @@ struct vxl_xlconf {
 /* Fill *c with xl's defaults, then apply the file (VXL_XL_CONF or
  * /etc/xen/xl.conf) when it exists.  Returns 0, or -1 with diagnostics. */
 int vxl_xlconf_load(struct vxl_xlconf *c, vxl_diags *d);
+/* The same from an explicit path (ENOENT = defaults, no diagnostic). */
+int vxl_xlconf_load_file(struct vxl_xlconf *c, const char *path,
+                         vxl_diags *d);
 void vxl_xlconf_dispose(struct vxl_xlconf *c);
 
 #endif
