@@ -10,6 +10,9 @@
  *   - "Parsing config from FILE" on stderr unless -q;
  *   - with -n or the global -N: the domain config as libxl's JSON on
  *     stdout; with -d (no dry run): the same on stderr.
+ *   - the random uuid of a config without one comes from the semantics
+ *     (vxl_parse_domain_config, as xl's parse_config_data); an explicit
+ *     nil uuid stays nil (and is not printed), as in xl.
  *
  * Exit statuses are xl's: 0; 2 for bad usage; 3 when the file cannot be
  * read (-ERROR_FAIL); 6 with no config file at all (-ERROR_INVAL); the
@@ -138,9 +141,6 @@ static int create_domain(const struct create_opts *o)
         if (rc)
             goto out;
     }
-    if (vxl_uuid_is_nil(&d.c_info.uuid))
-        vxl_uuid_generate(&d.c_info.uuid);
-
     if (o->dryrun || o->debug) {
         report_diags(&diags);       /* warnings come before the output */
         vxl_diags_free(&diags);

@@ -55,3 +55,8 @@ check "xl.conf claim_mode=0 reaches the config" \
 printf 'max_grant_frames=-5\n' > "$TMPD/bad.conf"
 check "a bad xl.conf max_grant_frames exits 1" \
     sh -c 'VXL_XL_CONF="$1" "$VXL" -N create basic.cfg >/dev/null 2>&1; [ $? = 1 ]' _ "$TMPD/bad.conf"
+
+# an explicit nil uuid stays nil, so xl prints none
+printf 'name="z"\nkernel="/k"\nmemory=64\nuuid="00000000-0000-0000-0000-000000000000"\n' > "$TMPD/z.cfg"
+check "explicit nil uuid is not replaced" \
+    sh -c '! "$VXL" -N create "$1" 2>/dev/null | grep -q "\"uuid\""' _ "$TMPD/z.cfg"
