@@ -137,7 +137,8 @@ static int create_domain(const struct create_opts *o)
     if (rc)
         goto out;
     if (!o->ignore_masks) {
-        rc = vxl_apply_global_affinity_masks(&d, &host, &xlconf, &diags);
+        rc = vxl_apply_global_affinity_masks(cfg, &d, &host, &xlconf,
+                                             &diags);
         if (rc)
             goto out;
     }
