@@ -393,6 +393,28 @@ static size_t match_string(const struct cfg_lexer *lx, bool *has_nul)
     return 0;
 }
 
+/* A hint for the bad character at lx->pos, from what precedes it. */
+static const char *bad_char_hint(const struct cfg_lexer *lx)
+{
+    const char *b = lx->buf;
+    char c = b[lx->pos];
+    size_t i = lx->pos;
+    while (i > lx->line_start && (b[i - 1] == ' ' || b[i - 1] == '\t'))
+        i--;
+    char prev = i > lx->line_start ? b[i - 1] : '\n';
+    bool glued = i == lx->pos;
+
+    if (prev == '\n' && ((c >= 'A' && c <= 'Z') || c == '_'))
+        return "setting names start with a lower-case letter and contain "
+               "only a-z, 0-9, `.' and `_'";
+    if (glued && prev >= '0' && prev <= '9' && c >= 'A' && c <= 'Z')
+        return "numbers take no unit suffix: write plain digits (memory "
+               "sizes are in MiB)";
+    if (prev == '=' || prev == '[' || prev == ',')
+        return "strings must be quoted, e.g. name = \"value\"";
+    return NULL;
+}
+
 static void set_tok(struct cfg_lexer *lx, struct cfg_token *tok,
                     enum cfg_tok t, size_t len)
 {
@@ -503,14 +525,11 @@ void cfg__lex_next(struct cfg_lexer *lx, struct cfg_token *tok)
             return;
         }
         /* a character no rule accepts */
-        const char *why = NULL, *hint = NULL;
+        const char *why = NULL, *hint = bad_char_hint(lx);
         if (c == '\r') {
             why = "carriage return (DOS line ending)";
             hint = "xl reads Unix line endings only; convert the file, "
                    "e.g. with dos2unix";
-        } else if ((c >= 'A' && c <= 'Z') || c == '_') {
-            hint = "setting names start with a lower-case letter and "
-                   "contain only a-z, 0-9, `.' and `_'";
         }
         if (bad_char(lx, tok, why, hint))
             return;

@@ -277,6 +277,13 @@ static void error_messages(void **state)
         { "x = \"ab\\q\"\n",
           "t.cfg:1:8: error: invalid escape `\\q' in quoted string\n"
           "  hint: known escapes: \\n \\t \\r \\a \\b \\f \\v \\\\ \\' \\\"" },
+        { "memory = 512M\n",
+          "t.cfg:1:13: error: unexpected character `M'\n"
+          "  hint: numbers take no unit suffix: write plain digits (memory "
+          "sizes are in MiB)" },
+        { "kernel = /boot/vmlinuz\n",
+          "t.cfg:1:10: error: unexpected character `/' in `/boot/vmlinuz'\n"
+          "  hint: strings must be quoted, e.g. name = \"value\"" },
         { "x = [\n 1,\n",
           "t.cfg:3:1: error: unexpected end of file, expecting a list item "
           "or `]'" },
