@@ -137,11 +137,108 @@ static void diff_nesting_limit(void **state)
     }
 }
 
+static unsigned soup_rand(unsigned *seed, unsigned n)
+{
+    *seed = *seed * 1103515245 + 12345;
+    return (*seed >> 16) % n;
+}
+
+/* A random value: an atom, or a list of values with optional newlines,
+ * comments and a trailing comma. */
+static void soup_value(strbuf *sb, unsigned *seed, int depth)
+{
+    static const char *const atoms[] = {
+        "1", "0x10", "'a'", "\"b c\"", "''", "\"\\t\"", "012", "7",
+    };
+    if (depth > 3 || soup_rand(seed, 3)) {
+        sb_puts(sb, atoms[soup_rand(seed, ARRAY_SIZE(atoms))]);
+        return;
+    }
+    sb_putc(sb, '[');
+    int n = (int)soup_rand(seed, 4);
+    for (int i = 0; i < n; i++) {
+        if (soup_rand(seed, 4) == 0)
+            sb_puts(sb, soup_rand(seed, 2) ? "\n" : " # c\n");
+        soup_value(sb, seed, depth + 1);
+        if (i + 1 < n || soup_rand(seed, 3) == 0)
+            sb_putc(sb, ',');
+    }
+    sb_putc(sb, ']');
+}
+
+/* Well-formed statements (names reused, so += and overriding happen),
+ * with a random stray token now and then. */
+static void soup_structured(strbuf *sb, unsigned *seed,
+                            const char *const *toks, size_t ntoks)
+{
+    static const char *const names[] = { "x", "y", "disk", "a.b" };
+    static const char *const seps[] = { "\n", ";", " # c\n", "\n\n" };
+    int n = 1 + (int)soup_rand(seed, 6);
+    for (int i = 0; i < n; i++) {
+        if (soup_rand(seed, 12) == 0)
+            sb_puts(sb, toks[soup_rand(seed, (unsigned)ntoks)]);
+        sb_puts(sb, names[soup_rand(seed, ARRAY_SIZE(names))]);
+        sb_puts(sb, soup_rand(seed, 3) ? " = " : " += ");
+        soup_value(sb, seed, 0);
+        if (i + 1 < n || soup_rand(seed, 2))
+            sb_puts(sb, seps[soup_rand(seed, ARRAY_SIZE(seps))]);
+    }
+}
+
+/* Random token soups from xl.cfg's alphabet, and random well-formed
+ * configs with the odd stray token (fixed seed, so the test is
+ * repeatable): grammar-aware where byte fuzzing is blind. */
+static void diff_token_soup(void **state)
+{
+    static const char *const toks[] = {
+        "x", "y", "memory", "a.b_c", "=", "+=", "=", "+=", "[", "]", "[",
+        "]", ",", ",", ";", "\n", "\n", "\n", " ", "\t", "# c\n", "#",
+        "1", "0x1f", "08", "12abc", "'s'", "\"t\"", "''", "\"\\n\"",
+        "\"\\012\"", "\"\\x41\"", "\"\\q\"", "'\\''", "\"a",
+        "$", "(", ")", "-", "+", ":", ".", "X", "_", "\r", "\r\n", "\xff",
+        "/", "\\", "'", "\"",
+    };
+    unsigned seed = 12345;
+    int bad = 0, accepted = 0, n = 4000;
+    for (int i = 0; i < n && bad < 5; i++) {
+        strbuf sb = {0}, ex = {0};
+        if (i % 2) {
+            soup_structured(&sb, &seed, toks, ARRAY_SIZE(toks));
+        } else {
+            int ntok = 1 + (int)soup_rand(&seed, 40);
+            for (int k = 0; k < ntok; k++)
+                sb_puts(&sb, toks[soup_rand(&seed, ARRAY_SIZE(toks))]);
+        }
+        /* a quarter get override text too */
+        if (((seed >> 8) & 3) == 0) {
+            for (int k = 0; k < 6; k++) {
+                seed = seed * 1103515245 + 12345;
+                sb_puts(&ex, toks[(seed >> 16) % ARRAY_SIZE(toks)]);
+            }
+        }
+        int acc;
+        char *why = xlu_diff(sb.s, sb.len, ex.s, &acc);
+        accepted += acc;
+        if (why) {
+            print_message("# soup %d: [%s] ++ [%s]\n%s", i, sb.s,
+                          ex.s ? ex.s : "", why);
+            free(why);
+            bad++;
+        }
+        sb_free(&sb);
+        sb_free(&ex);
+    }
+    print_message("# token soups: %d, libxlu accepted %d, differences %d\n",
+                  n, accepted, bad);
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(diff_grammar_cases),
         cmocka_unit_test(diff_nesting_limit),
+        cmocka_unit_test(diff_token_soup),
         cmocka_unit_test(diff_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
