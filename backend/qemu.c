@@ -271,23 +271,39 @@ static int simple_command(vxl_backend *b, uint32_t domid, const char *cmd,
 
 /* ---- the monitor process ----------------------------------------------- */
 
+/* QEMU runs with -action reboot=shutdown,shutdown=pause: every guest
+ * reset, poweroff or panic stops the VM and arrives as a SHUTDOWN event.
+ * The monitor then applies the config's on_* action; "restart" starts a
+ * fresh QEMU (same id, name, sockets), as Xen recreates the domain, so
+ * the firmware boots cold. */
 typedef struct monitor {
     qemu_priv *p;
     vxl_state *st;              /* the monitor's own handle on the state */
     uint32_t domid;
     const vxl_domain_config *cfg;
+    const vxl_create_opts *opts;
+    const vxl_argv *argv;
+    const char *exe;
+    const vxl_qemu_post *post;
     pid_t qemu_pid;
     vxl_qmp *q;
 } monitor;
 
-static void set_status(monitor *m, const char *status)
+static void update_record(monitor *m, const char *status, bool procs)
 {
     vxl_domrec rec;
     vxl_diags d = {0};
     if (vxl_state_lock(m->st, &d) == 0) {
         if (vxl_state_read(m->st, m->domid, &rec, &d) == 0) {
-            free(rec.status);
-            rec.status = xstrdup(status);
+            if (status) {
+                free(rec.status);
+                rec.status = xstrdup(status);
+            }
+            if (procs) {
+                rec.qemu = vxl_proc_of(m->qemu_pid);
+                if (!m->opts->no_monitor)
+                    rec.monitor = vxl_proc_self();
+            }
             vxl_state_write(m->st, &rec, &d);
             vxl_domrec_dispose(&rec);
         }
@@ -296,81 +312,9 @@ static void set_status(monitor *m, const char *status)
     vxl_diags_free(&d);
 }
 
-/* Apply an on_* action after the guest powered off, rebooted or crashed.
- * `reset_done': QEMU already reset the guest (a RESET event). */
-static void apply_action(monitor *m, vxl_action_on_shutdown act,
-                         const char *why, bool reset_done)
+static void set_status(monitor *m, const char *status)
 {
-    vxl_diags d = {0};
-    char *status;
-
-    switch (act) {
-    case VXL_ACTION_ON_SHUTDOWN_RESTART:
-    case VXL_ACTION_ON_SHUTDOWN_RESTART_RENAME:
-    case VXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART:
-    case VXL_ACTION_ON_SHUTDOWN_SOFT_RESET:
-        if (!reset_done)
-            vxl_qmp_execute(m->q, "system_reset", NULL, QMP_TIMEOUT_MS, NULL,
-                            &d);
-        vxl_qmp_execute(m->q, "cont", NULL, QMP_TIMEOUT_MS, NULL, &d);
-        set_status(m, "running");
-        break;
-    case VXL_ACTION_ON_SHUTDOWN_PRESERVE:
-        vxl_qmp_execute(m->q, "stop", NULL, QMP_TIMEOUT_MS, NULL, &d);
-        status = xasprintf("shutdown:%s", why);
-        set_status(m, status);
-        free(status);
-        break;
-    case VXL_ACTION_ON_SHUTDOWN_DESTROY:
-    case VXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY:
-    default:
-        set_status(m, "dying");
-        vxl_qmp_execute(m->q, "quit", NULL, QMP_TIMEOUT_MS, NULL, &d);
-        break;
-    }
-    vxl_diags_free(&d);
-}
-
-static void handle_event(monitor *m, yajl_val ev)
-{
-    const char *name = vxl_qmp_event_name(ev);
-    const char *reason = vxl_qmp_event_data_str(ev, "reason");
-
-    if (!name)
-        return;
-    if (!strcmp(name, "SHUTDOWN") && reason) {
-        if (!strcmp(reason, "guest-shutdown"))
-            apply_action(m, m->cfg->on_poweroff, "poweroff", false);
-        else if (!strcmp(reason, "guest-reset"))
-            apply_action(m, m->cfg->on_reboot, "reboot", false);
-        else if (!strcmp(reason, "guest-panic"))
-            apply_action(m, m->cfg->on_crash, "crash", false);
-    } else if (!strcmp(name, "RESET") && reason &&
-               (!strcmp(reason, "guest-reset") ||
-                !strcmp(reason, "host-qmp-system-reset"))) {
-        apply_action(m, m->cfg->on_reboot, "reboot", true);
-    } else if (!strcmp(name, "GUEST_PANICKED")) {
-        apply_action(m, m->cfg->on_crash, "crash", false);
-    } else if (!strcmp(name, "STOP")) {
-        set_status(m, "paused");
-    } else if (!strcmp(name, "RESUME")) {
-        set_status(m, "running");
-    }
-}
-
-/* Wait for events until QEMU closes the connection (it is exiting). */
-static void monitor_loop(monitor *m)
-{
-    for (;;) {
-        yajl_val ev;
-        vxl_diags d = {0};
-        int rc = vxl_qmp_event(m->q, -1, &ev, &d);
-        vxl_diags_free(&d);
-        if (rc)
-            break;
-        handle_event(m, ev);
-        vxl_qmp_free(ev);
-    }
+    update_record(m, status, false);
 }
 
 static void report(int fd, const char *msg)
@@ -379,22 +323,7 @@ static void report(int fd, const char *msg)
         return;
 }
 
-/* Kill QEMU (if started) and remove the domain's directory. */
-static void monitor_cleanup(monitor *m)
-{
-    vxl_diags d = {0};
-    if (m->qemu_pid > 0) {
-        kill(m->qemu_pid, SIGKILL);
-        waitpid(m->qemu_pid, NULL, 0);
-        m->qemu_pid = 0;
-    }
-    vxl_state_lock(m->st, &d);
-    vxl_state_remove(m->st, m->domid, &d);
-    vxl_state_unlock(m->st);
-    vxl_diags_free(&d);
-}
-
-static pid_t spawn_qemu(monitor *m, const vxl_argv *argv, const char *exe)
+static pid_t spawn_qemu(monitor *m)
 {
     char *log = dom_file(m->p, m->domid, "qemu.log");
     int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -411,8 +340,9 @@ static pid_t spawn_qemu(monitor *m, const vxl_argv *argv, const char *exe)
             dup2(logfd, 2);
         }
         signal(SIGPIPE, SIG_DFL);
-        execv(exe, argv->v);
-        dprintf(2, "vxl: cannot run %s: %s\n", exe, strerror(errno));
+        signal(SIGHUP, SIG_DFL);
+        execv(m->exe, m->argv->v);
+        dprintf(2, "vxl: cannot run %s: %s\n", m->exe, strerror(errno));
         _exit(127);
     }
     if (logfd >= 0)
@@ -436,10 +366,9 @@ static int connect_monitor_qmp(monitor *m, vxl_diags *d)
         }
         rc = vxl_qmp_connect(sock, START_TIMEOUT_MS, &m->q, &tmp);
         if (rc == 0 || (rc != -ENOENT && rc != -ECONNREFUSED)) {
-            if (rc)
-                for (size_t i = 0; i < tmp.n; i++)
-                    vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL, "%s",
-                                 tmp.v[i].msg);
+            for (size_t i = 0; rc && i < tmp.n; i++)
+                vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL, "%s",
+                             tmp.v[i].msg);
             vxl_diags_free(&tmp);
             break;
         }
@@ -450,85 +379,197 @@ static int connect_monitor_qmp(monitor *m, vxl_diags *d)
     return rc;
 }
 
-/* The monitor: start QEMU, report to `ready_fd', watch.  Never returns. */
-static void __attribute__((noreturn))
-run_monitor(qemu_priv *p, uint32_t domid, const vxl_domain_config *cfg,
-            const vxl_create_opts *opts, const vxl_argv *argv,
-            const char *exe, const vxl_qemu_post *post, int ready_fd)
+/* Stop QEMU: SIGTERM (it flushes and exits), SIGKILL after 3 s; reap. */
+static void stop_qemu(monitor *m)
 {
-    monitor m = { .p = p, .domid = domid, .cfg = cfg };
+    if (m->q) {
+        vxl_qmp_close(m->q);
+        m->q = NULL;
+    }
+    if (m->qemu_pid > 0) {
+        kill(m->qemu_pid, SIGTERM);
+        long long deadline = now_ms() + 3000;
+        while (waitpid(m->qemu_pid, NULL, WNOHANG) == 0) {
+            if (now_ms() >= deadline) {
+                kill(m->qemu_pid, SIGKILL);
+                waitpid(m->qemu_pid, NULL, 0);
+                break;
+            }
+            sleep_ms(5);
+        }
+        m->qemu_pid = 0;
+    }
+}
+
+/* Kill QEMU (if started) and remove the domain's directory. */
+static void monitor_cleanup(monitor *m)
+{
     vxl_diags d = {0};
-    vxl_domrec rec;
+    if (m->q) {
+        vxl_qmp_close(m->q);
+        m->q = NULL;
+    }
+    if (m->qemu_pid > 0) {
+        kill(m->qemu_pid, SIGKILL);
+        waitpid(m->qemu_pid, NULL, 0);
+        m->qemu_pid = 0;
+    }
+    vxl_state_lock(m->st, &d);
+    vxl_state_remove(m->st, m->domid, &d);
+    vxl_state_unlock(m->st);
+    vxl_diags_free(&d);
+}
+
+/* Start QEMU and bring the guest up (running unless `paused').  0, or
+ * -errno with the reason in *err (caller frees). */
+static int start_qemu(monitor *m, bool paused, char **err)
+{
+    vxl_diags d = {0};
     int rc;
 
-    /* a handle of our own: flock() locks belong to the open file */
-    if (vxl_state_open(p->st->dir, &m.st, &d)) {
-        report(ready_fd, "error: cannot open the run directory\n");
-        _exit(1);
+    *err = NULL;
+    m->qemu_pid = spawn_qemu(m);
+    if (m->qemu_pid < 0) {
+        m->qemu_pid = 0;
+        *err = xstrdup("cannot fork QEMU");
+        return -EAGAIN;
     }
-    m.qemu_pid = spawn_qemu(&m, argv, exe);
-    if (m.qemu_pid < 0) {
-        report(ready_fd, "error: cannot fork QEMU\n");
-        monitor_cleanup(&m);
-        _exit(1);
-    }
-    /* record who keeps the domain alive */
-    vxl_state_lock(m.st, &d);
-    if (vxl_state_read(m.st, domid, &rec, &d) == 0) {
-        rec.qemu = vxl_proc_of(m.qemu_pid);
-        if (!opts->no_monitor)
-            rec.monitor = vxl_proc_self();
-        free(rec.status);
-        rec.status = xstrdup("starting");
-        vxl_state_write(m.st, &rec, &d);
-        vxl_domrec_dispose(&rec);
-    }
-    vxl_state_unlock(m.st);
-
-    rc = connect_monitor_qmp(&m, &d);
+    update_record(m, "starting", true);
+    rc = connect_monitor_qmp(m, &d);
     if (rc) {
-        char *log = dom_file(p, domid, "qemu.log");
+        char *log = dom_file(m->p, m->domid, "qemu.log");
         char *tail = file_tail(log, 1500);
-        char *msg = xasprintf("error: QEMU did not start%s%s\n",
-                              tail ? ":\n" : "", tail ? tail : "");
-        report(ready_fd, msg);
-        free(msg);
+        *err = xasprintf("QEMU did not start%s%s", tail ? ":\n" : "",
+                         tail ? tail : "");
         free(tail);
         free(log);
-        monitor_cleanup(&m);
-        _exit(1);
+        vxl_diags_free(&d);
+        return rc;
     }
-    if (post->vnc_password) {
-        char *pw = vxl_json_quote(post->vnc_password);
+    if (m->post->vnc_password) {
+        char *pw = vxl_json_quote(m->post->vnc_password);
         char *args = xasprintf("{\"password\": %s}", pw);
-        vxl_qmp_execute(m.q, "change-vnc-password", args, QMP_TIMEOUT_MS,
+        vxl_qmp_execute(m->q, "change-vnc-password", args, QMP_TIMEOUT_MS,
                         NULL, &d);
         free(args);
         free(pw);
     }
-    if (!opts->paused &&
-        vxl_qmp_execute(m.q, "cont", NULL, QMP_TIMEOUT_MS, NULL, &d) != 0) {
-        report(ready_fd, "error: QEMU did not start the guest\n");
-        monitor_cleanup(&m);
+    if (!paused &&
+        vxl_qmp_execute(m->q, "cont", NULL, QMP_TIMEOUT_MS, NULL, &d) != 0) {
+        *err = xstrdup("QEMU did not start the guest");
+        vxl_diags_free(&d);
+        return -EIO;
+    }
+    set_status(m, paused ? "paused" : "running");
+    vxl_diags_free(&d);
+    return 0;
+}
+
+/* After a SHUTDOWN event: apply on_poweroff / on_reboot / on_crash.
+ * Returns false when the domain is finished. */
+static bool apply_action(monitor *m, vxl_action_on_shutdown act,
+                         const char *why)
+{
+    vxl_diags d = {0};
+    char *status, *err;
+
+    switch (act) {
+    case VXL_ACTION_ON_SHUTDOWN_RESTART:
+    case VXL_ACTION_ON_SHUTDOWN_RESTART_RENAME:
+    case VXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART:
+    case VXL_ACTION_ON_SHUTDOWN_SOFT_RESET:
+        stop_qemu(m);
+        if (start_qemu(m, false, &err) != 0) {
+            free(err);
+            return false;
+        }
+        return true;
+    case VXL_ACTION_ON_SHUTDOWN_PRESERVE:
+        status = xasprintf("shutdown:%s", why);
+        set_status(m, status);
+        free(status);
+        return true;
+    case VXL_ACTION_ON_SHUTDOWN_DESTROY:
+    case VXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY:
+    default:
+        set_status(m, "dying");
+        vxl_qmp_execute(m->q, "quit", NULL, QMP_TIMEOUT_MS, NULL, &d);
+        vxl_diags_free(&d);
+        return true;        /* QEMU closes the connection as it exits */
+    }
+}
+
+/* React to one event; false when the domain is finished. */
+static bool handle_event(monitor *m, yajl_val ev)
+{
+    const char *name = vxl_qmp_event_name(ev);
+    const char *reason = vxl_qmp_event_data_str(ev, "reason");
+
+    if (!name)
+        return true;
+    if (!strcmp(name, "SHUTDOWN") && reason) {
+        if (!strcmp(reason, "guest-shutdown"))
+            return apply_action(m, m->cfg->on_poweroff, "poweroff");
+        if (!strcmp(reason, "guest-reset") ||
+            !strcmp(reason, "host-qmp-system-reset"))
+            return apply_action(m, m->cfg->on_reboot, "reboot");
+        if (!strcmp(reason, "guest-panic"))
+            return apply_action(m, m->cfg->on_crash, "crash");
+    }
+    /* STOP/RESUME: `list' asks QEMU for the live state */
+    return true;
+}
+
+/* Wait for events until QEMU is gone for good. */
+static void monitor_loop(monitor *m)
+{
+    for (;;) {
+        yajl_val ev;
+        vxl_diags d = {0};
+        int rc = vxl_qmp_event(m->q, -1, &ev, &d);
+        vxl_diags_free(&d);
+        if (rc)
+            return;                 /* QEMU exited (destroy, quit, crash) */
+        bool go_on = handle_event(m, ev);
+        vxl_qmp_free(ev);
+        if (!go_on)
+            return;
+    }
+}
+
+/* The monitor: start QEMU, report to `ready_fd', watch.  Never returns. */
+static void __attribute__((noreturn))
+run_monitor(monitor *m, int ready_fd)
+{
+    vxl_diags d = {0};
+    char *err;
+
+    /* a handle of our own: flock() locks belong to the open file */
+    if (vxl_state_open(m->p->st->dir, &m->st, &d)) {
+        report(ready_fd, "error: cannot open the run directory\n");
         _exit(1);
     }
-    set_status(&m, opts->paused ? "paused" : "running");
+    vxl_diags_free(&d);
+    if (start_qemu(m, m->opts->paused, &err) != 0) {
+        char *msg = xasprintf("error: %s\n", err);
+        report(ready_fd, msg);
+        free(msg);
+        free(err);
+        monitor_cleanup(m);
+        _exit(1);
+    }
     report(ready_fd, "ok\n");
     close(ready_fd);
-    vxl_diags_free(&d);
 
-    if (opts->no_monitor) {
+    if (m->opts->no_monitor) {
         /* -e: nobody waits; QEMU (without -no-shutdown) exits on poweroff
          * and the record is cleaned as stale by the next vxl */
-        vxl_qmp_close(m.q);
+        vxl_qmp_close(m->q);
         _exit(0);
     }
-    monitor_loop(&m);
-    vxl_qmp_close(m.q);
-    m.q = NULL;
-    waitpid(m.qemu_pid, NULL, 0);
-    m.qemu_pid = 0;
-    monitor_cleanup(&m);
+    monitor_loop(m);
+    stop_qemu(m);
+    monitor_cleanup(m);
     _exit(0);
 }
 
@@ -668,9 +709,12 @@ static int qemu_create(vxl_backend *b, const vxl_domain_config *cfg,
         signal(SIGHUP, SIG_IGN);
         signal(SIGPIPE, SIG_IGN);
         pid_t mon = fork();
-        if (mon == 0)
-            run_monitor(p, rec.domid, cfg, opts, &argv, exe, &post,
-                        pipefd[1]);
+        if (mon == 0) {
+            monitor m = { .p = p, .domid = rec.domid, .cfg = cfg,
+                          .opts = opts, .argv = &argv, .exe = exe,
+                          .post = &post };
+            run_monitor(&m, pipefd[1]);
+        }
         if (mon < 0)
             report(pipefd[1], "error: cannot fork the monitor\n");
         _exit(mon < 0);
@@ -775,28 +819,31 @@ static int qemu_destroy(vxl_backend *b, uint32_t domid, vxl_diags *d)
         return not_found(d, domid);
     if (rc)
         return rc;
+    /* the monitor first, so it cannot restart what we are destroying
+     * (it only watches; killing it loses nothing) */
+    if (vxl_proc_alive(&rec.monitor)) {
+        kill(rec.monitor.pid, SIGKILL);
+        wait_proc_gone(&rec.monitor, 3000);
+    }
+    /* re-read: a restart may just have started another QEMU */
+    vxl_domrec now;
+    vxl_diags tmp = {0};
+    if (vxl_state_read(p->st, domid, &now, &tmp) == 0) {
+        vxl_domrec_dispose(&rec);
+        rec = now;
+    }
     if (vxl_proc_alive(&rec.qemu)) {
-        vxl_diags tmp = {0};
-        /* politely first: QEMU quits, the monitor cleans up */
+        /* politely first, then SIGKILL */
         if (open_session(p, domid, &s, &tmp) == 0) {
             vxl_qmp_execute(s.q, "quit", NULL, 2000, NULL, &tmp);
             close_session(&s);
         }
-        vxl_diags_free(&tmp);
         if (!wait_proc_gone(&rec.qemu, 3000)) {
             kill(rec.qemu.pid, SIGKILL);
             wait_proc_gone(&rec.qemu, 3000);
         }
     }
-    /* the monitor removes the directory when QEMU is gone; do it here if
-     * there is no monitor (killed, or -e) or it is slow */
-    if (vxl_proc_alive(&rec.monitor)) {
-        vxl_diags tmp = {0};
-        qemu_wait_gone(b, domid, 3000, &tmp);
-        vxl_diags_free(&tmp);
-    }
-    if (vxl_proc_alive(&rec.monitor))
-        kill(rec.monitor.pid, SIGKILL);
+    vxl_diags_free(&tmp);
     vxl_state_lock(p->st, d);
     rc = vxl_state_remove(p->st, domid, d);
     vxl_state_unlock(p->st);

@@ -856,8 +856,11 @@ int vxl_qemu_argv(const vxl_domain_config *cfg, const vxl_qemu_argv_opts *o,
     }
     if (o->start_paused)
         vxl_argv_add(&a, "-S");
-    if (o->no_shutdown)
-        vxl_argv_add(&a, "-no-shutdown");
+    if (o->no_shutdown) {
+        /* resets, poweroffs, panics stop the VM for the monitor */
+        vxl_argv_add(&a, "-action");
+        vxl_argv_add(&a, "reboot=shutdown,shutdown=pause");
+    }
     vxl_argv_add(&a, "-msg");
     vxl_argv_add(&a, "timestamp=on");
 
@@ -873,6 +876,9 @@ int vxl_qemu_argv(const vxl_domain_config *cfg, const vxl_qemu_argv_opts *o,
             goto fail;
         add_usb(b, &a, d);
         add_sound(b->u.hvm.soundhw, &a, d);
+        /* guest panics reach the monitor (GUEST_PANICKED → on_crash) */
+        vxl_argv_add(&a, "-device");
+        vxl_argv_add(&a, "pvpanic");
     } else if (cfg->num_vfbs) {
         vxl_argv_add(&a, "-vga");
         vxl_argv_add(&a, "std");

@@ -39,7 +39,8 @@ typedef struct vxl_qemu_argv_opts {
     const char *console_path;   /* console 0: a unix socket server */
     const char *console_log;    /* ... and its log file; may be NULL */
     bool start_paused;          /* -S */
-    bool no_shutdown;           /* -no-shutdown: a monitor handles poweroff */
+    bool no_shutdown;           /* guest resets/poweroffs stop the VM for a
+                                   monitor to handle (-action ...) */
     bool privileged;            /* may use tap/bridge networking */
     const char *display_env;    /* $DISPLAY (for sdl); NULL: none */
     const char *ovmf_path;      /* NULL: search the usual places */

@@ -81,8 +81,9 @@ static bool write_all(int fd, const char *buf, size_t len)
     return true;
 }
 
-/* Relay between the terminal and the console until Ctrl-] or EOF. */
-static void relay(int sock)
+/* Relay between the terminal and the console until Ctrl-] (true: the
+ * user detached) or EOF on the console (false). */
+static bool relay(int sock)
 {
     bool stdin_open = true;
     char buf[4096];
@@ -94,15 +95,15 @@ static void relay(int sock)
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr < 0)
-            return;
+            return true;
         if (pfd[0].revents) {
             ssize_t r = read(sock, buf, sizeof buf);
             if (r < 0 && errno == EINTR)
                 continue;
             if (r <= 0)
-                return;                 /* the domain is gone */
+                return false;           /* QEMU is gone (or restarting) */
             if (!write_all(STDOUT_FILENO, buf, (size_t)r))
-                return;
+                return true;
         }
         if (stdin_open && pfd[1].revents) {
             ssize_t r = read(STDIN_FILENO, buf, sizeof buf);
@@ -115,9 +116,9 @@ static void relay(int sock)
             char *esc = memchr(buf, CTRL_RIGHT_BRACKET, (size_t)r);
             size_t n = esc ? (size_t)(esc - buf) : (size_t)r;
             if (n && !write_all(sock, buf, n))
-                return;
+                return false;
             if (esc)
-                return;                 /* detach */
+                return true;            /* detach */
         }
     }
 }
@@ -137,25 +138,43 @@ int xl_console_attach(vxl_backend *b, uint32_t domid, int type, int num,
         fprintf(stderr, "vxl: domain %u: console has no socket\n", domid);
         goto out;
     }
-    /* QEMU may still be creating the socket */
-    for (int tries = 0; tries < 100; tries++) {
-        fd = connect_unix(con.socket_path);
-        if (fd >= 0 || (errno != ENOENT && errno != ECONNREFUSED))
-            break;
-        usleep(20 * 1000);
-    }
-    if (fd < 0) {
-        fprintf(stderr, "vxl: cannot connect to the console of domain %u "
-                "(%s): %s\n", domid, con.socket_path, strerror(errno));
-        goto out;
-    }
-    if (unpause && b->ops->unpause(b, domid, &d)) {
-        report_diags(&d);
-        goto out;
-    }
     signal(SIGPIPE, SIG_IGN);
-    raw_terminal();
-    relay(fd);
+    for (bool first = true;; first = false) {
+        /* QEMU may still be creating the socket (or be restarting, after a
+         * reboot: then the domain still exists and we reconnect) */
+        for (int tries = 0; tries < 250; tries++) {
+            fd = connect_unix(con.socket_path);
+            if (fd >= 0 || (errno != ENOENT && errno != ECONNREFUSED))
+                break;
+            usleep(20 * 1000);
+        }
+        if (fd < 0) {
+            if (first)
+                fprintf(stderr, "vxl: cannot connect to the console of "
+                        "domain %u (%s): %s\n", domid, con.socket_path,
+                        strerror(errno));
+            else
+                rc = 0;         /* the domain is gone */
+            goto out;
+        }
+        if (first && unpause && b->ops->unpause(b, domid, &d)) {
+            report_diags(&d);
+            goto out;
+        }
+        if (first)
+            raw_terminal();
+        bool detached = relay(fd);
+        close(fd);
+        fd = -1;
+        vxl_dominfo di;
+        vxl_diags tmp = {0};
+        bool exists = !detached && b->ops->info(b, domid, &di, &tmp) == 0;
+        if (exists)
+            vxl_dominfo_dispose(&di);
+        vxl_diags_free(&tmp);
+        if (!exists)
+            break;
+    }
     restore_terminal();
     rc = 0;
 out:

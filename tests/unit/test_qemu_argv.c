@@ -195,6 +195,7 @@ static void hvm_winxp_like(void **state)
                         "console.log,logappend=on");
     assert_string_equal(opt_val(&a, "-serial", "", 0), "chardev:con0");
     assert_int_equal(count_opt(&a, "-S"), 0);
+    assert_non_null(opt_val(&a, "-device", "pvpanic", 0));
     assert_null(post.vnc_password);
 
     char *line = vxl_argv_join(&a);
@@ -231,7 +232,8 @@ static void hvm_defaults(void **state)
     assert_string_equal(opt_val(&a, "-vnc", "", 0), "127.0.0.1:0,to=99");
     assert_string_equal(opt_val(&a, "-rtc", "", 0), "base=utc");
     assert_int_equal(count_opt(&a, "-S"), 1);
-    assert_int_equal(count_opt(&a, "-no-shutdown"), 1);
+    assert_string_equal(opt_val(&a, "-action", "", 0),
+                        "reboot=shutdown,shutdown=pause");
     assert_null(opt_val(&a, "-boot", "", 0));
     assert_null(opt_val(&a, "-device", "piix3", 0));
     vxl_argv_free(&a);

@@ -321,9 +321,23 @@ static void poweroff_actions(void **state)
     assert_int_equal(b->ops->info(b, domid, &di, &d), -ESRCH);
     vxl_domain_config_dispose(&c);
 
+    /* on_poweroff=restart: it boots again and again, never destroyed by
+     * the reset the monitor itself sends (on_reboot is destroy) */
+    guest_config(&c, "phoenix", poweroff_img);
+    c.on_poweroff = VXL_ACTION_ON_SHUTDOWN_RESTART;
+    assert_int_equal(backend_create(b, &c, NULL, &domid, &d), 0);
+    assert_int_equal(wait_marker(b, domid, 3, 15000), 3);
+    di = info_of(b, domid);
+    vxl_dominfo_dispose(&di);
+    assert_int_equal(b->ops->destroy(b, domid, &d), 0);
+    vxl_domain_config_dispose(&c);
+
     guest_config(&c, "keeper", poweroff_img);
     c.on_poweroff = VXL_ACTION_ON_SHUTDOWN_PRESERVE;
-    assert_int_equal(backend_create(b, &c, NULL, &domid, &d), 0);
+    int rc = backend_create(b, &c, NULL, &domid, &d);
+    if (rc)
+        vxl_diags_print(&d, stderr);
+    assert_int_equal(rc, 0);
     long long deadline = ms_now() + 10000;
     do {
         di = info_of(b, domid);
@@ -575,8 +589,9 @@ static void cli_commands(void **state)
      * marker shows up in what the console printed (or give up) */
     char *outfile = xasprintf("%s/console.out", tmpdir);
     char *cmd = xasprintf(
-        "(for i in $(seq 40); do sleep 0.25; \"$VXL\" reboot cli2 "
-        "2>/dev/null; grep -q %s '%s' && break; done; sleep 0.2; "
+        "(for i in $(seq 5); do sleep 0.2; \"$VXL\" reboot cli2 "
+        "2>/dev/null; for j in $(seq 30); do sleep 0.1; "
+        "grep -q %s '%s' && break 2; done; done; "
         "\"$VXL\" destroy cli2) & "
         "timeout 30 \"$VXL\" console cli2 </dev/null >'%s'; "
         "echo \"console-exit=$?\"; wait; cat '%s'", MARKER, outfile, outfile,
