@@ -4,6 +4,7 @@
 # A benchmark, not a test: run it by hand on an idle machine.
 #
 #   VXL=./vxl scripts/bench-convert.sh            # build workload if needed, run
+#   (qemu-img and vxl runs alternate; the medians of RUNS runs are compared)
 #   RUNS=5 CASES='qcow2c' scripts/bench-convert.sh
 #
 # Workload ($W, default /tmp/vxl-bench-convert, ~4 GiB of scratch): an
@@ -41,21 +42,15 @@ if [ ! -e "$W/fs.c.qcow2" ]; then
     "$QI" convert -f raw -O qcow2 -c "$W/fs.raw" "$W/fs.c.qcow2"
 fi
 
-# median wall seconds and max RSS (KiB) of RUNS runs after one warmup
-timeit() {      # OUT CMD...
+# one timed run: prints "seconds maxrss_kib"
+run1() {        # OUT CMD...
     local out=$1; shift
-    local t times=() rss=0 r
-    for ((i = 0; i <= RUNS; i++)); do
-        rm -f "$out"
-        sync
-        /usr/bin/time -f '%e %M' -o "$W/time" "$@" >/dev/null 2>"$W/err" || {
-            echo "FAIL"; cat "$W/err" >&2; return 1; }
-        read -r t r < "$W/time"
-        [ "$i" -eq 0 ] && continue
-        times+=("$t"); [ "$r" -gt "$rss" ] && rss=$r
-    done
-    printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")" "$rss"
+    rm -f "$out"; sync
+    /usr/bin/time -f '%e %M' -o "$W/time" "$@" >/dev/null 2>"$W/err" || {
+        echo "FAIL" >&2; cat "$W/err" >&2; return 1; }
+    cat "$W/time"
 }
+median() { sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }
 
 printf '| case | qemu-img s | vxl s | vxl/qemu | qemu RSS MiB | vxl RSS MiB | qemu out MiB | vxl out MiB | verify |\n'
 printf '|---|--:|--:|--:|--:|--:|--:|--:|---|\n'
@@ -63,14 +58,19 @@ while read -r id sf src of opts; do
     [[ $id =~ $CASES ]] || continue
     [ "$opts" = - ] && opts=
     qo=$W/out/$id.qemu.$of; vo=$W/out/$id.vxl.$of
-    log "$id: qemu-img"
-    # shellcheck disable=SC2086
-    read -r qt qr < <(timeit "$qo" "$QI" convert -f "$sf" $opts -O "$of" "$W/$src" "$qo")
-    "$QI" convert -f "$sf" $opts -O "$of" "$W/$src" "$qo"
-    log "$id: vxl"
-    # shellcheck disable=SC2086
-    read -r vt vr < <(timeit "$vo" "$VXL" img convert -f "$sf" $opts -O "$of" "$W/$src" "$vo")
-    "$VXL" img convert -f "$sf" $opts -O "$of" "$W/$src" "$vo"
+    # qemu-img and vxl alternate, so a busy machine slows both alike;
+    # run 0 of each is a warmup
+    : > "$W/q.t"; : > "$W/v.t"
+    for ((i = 0; i <= RUNS; i++)); do
+        log "$id: run $i"
+        # shellcheck disable=SC2086
+        qm=$(run1 "$qo" "$QI" convert -f "$sf" $opts -O "$of" "$W/$src" "$qo")
+        # shellcheck disable=SC2086
+        vm=$(run1 "$vo" "$VXL" img convert -f "$sf" $opts -O "$of" "$W/$src" "$vo")
+        [ "$i" -gt 0 ] && { echo "$qm" >> "$W/q.t"; echo "$vm" >> "$W/v.t"; }
+    done
+    qt=$(cut -d' ' -f1 "$W/q.t" | median); qr=$(cut -d' ' -f2 "$W/q.t" | sort -n | tail -1)
+    vt=$(cut -d' ' -f1 "$W/v.t" | median); vr=$(cut -d' ' -f2 "$W/v.t" | sort -n | tail -1)
     ver=OK
     "$QI" compare -q -f "$sf" -F "$of" "$W/$src" "$vo" || ver=DIFF
     if [ "$of" = qcow2 ]; then "$QI" check -q "$vo" >/dev/null 2>&1 || ver="$ver,CHECKFAIL"; fi

@@ -91,6 +91,13 @@ int main_img(int argc, char **argv)
             return img_cmds[i].fn(argc - 1, argv + 1);
         }
     }
+    static const char *const later[] = { "amend", "bench", "bitmap", "dd" };
+    for (size_t i = 0; i < ARRAY_SIZE(later); i++) {
+        if (!strcmp(argv[1], later[i])) {
+            img_error("'%s' is not yet supported", argv[1]);
+            return 1;
+        }
+    }
     img_error("Command not found: %s", argv[1]);
     fprintf(stderr, "Try 'vxl img --help' for more information\n");
     return 1;
