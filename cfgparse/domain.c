@@ -16,17 +16,10 @@
 #include <unistd.h>
 
 #include "cfgparse/cpuid.h"
+#include "cfgparse/cpumap.h"
+#include "cfgparse/devices.h"
 #include "cfgparse/domain.h"
 #include "common/util.h"
-
-#if __has_include("cfgparse/cpumap.h")
-#include "cfgparse/cpumap.h"
-#define HAVE_CPUMAP 1
-#endif
-#if __has_include("cfgparse/devices.h")
-#include "cfgparse/devices.h"
-#define HAVE_DEVICES 1
-#endif
 
 /* xl's exit statuses: exit(1), exit(-ERROR_FAIL) and exit(-1). */
 #define EXIT_XL_FAIL    1
@@ -339,15 +332,9 @@ static int parse_cpumap(struct pc *p, const char *spec, vxl_bitmap *map,
     if (!l || cfg_list_item_pos(l, n, &pos))
         key_pos(p, key, &pos);
     cpu_bitmap_alloc(p, map, 0);
-#ifdef HAVE_CPUMAP
     if (!vxl_parse_cpumap_at(spec, p->host, map, &pos, p->diags))
         return 0;
     return EXIT_XL_FAIL;
-#else
-    vxl_diag_add(p->diags, VXL_ERROR, pos.file, pos.line, pos.col, NULL,
-                 "cpu lists are not supported yet: `%s'", spec);
-    return EXIT_XL_FAIL;
-#endif
 }
 
 /* libxl_ms_vm_genid_generate: 16 random bytes, never all zero. */
@@ -1753,11 +1740,12 @@ static int parse_all(struct pc *p)
     TRY(parse_irqs(p));
     TRY(parse_iomem(p));
 
-#ifdef HAVE_DEVICES
     /* xl reads pci/dtdev/rdm earlier (after on_soft_reset) and vkb= later
-     * (after tee); they don't depend on anything read in between. */
+     * (after tee); they don't depend on anything read in between, so only
+     * the order of errors can differ (a config with both a bad device and
+     * a bad option).  The PV vfb for top-level vnc= is made below and
+     * slotted in before the vkb= entries. */
     TRY(vxl_parse_devices(p->cfg, p->host, p->xlconf, d, p->diags));
-#endif
 
     TRY(parse_display_and_dm(p));
     return parse_tail(p);
