@@ -86,9 +86,12 @@ endef
 $(foreach d,$(LIBDIRS),$(if $($(d)_LIB),$(eval $(call ar_rule,$(d)))))
 
 # Per-target extra libraries: TEST_LDLIBS_<test name> / FUZZ_LDLIBS_<name>.
-# The differential tests of the cfg reader link the real libxlutil.
+# The differential tests of the cfg reader and disk specs link the real
+# libxlutil.
 TEST_LDLIBS_test_cfg_xlu := -lxlutil -lxenlight
 FUZZ_LDLIBS_fuzz_cfg_xlu := -lxlutil -lxenlight
+TEST_LDLIBS_test_disk_xlu := -lxlutil -lxenlight
+FUZZ_LDLIBS_fuzz_disk_xlu := -lxlutil -lxenlight
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)

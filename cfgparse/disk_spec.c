@@ -554,7 +554,12 @@ static void scan_spec(dpc_t *dpc, const char *spec)
             }
         }
         if (best == R_NRULES) {
-            /* flex's "." then <LEXERR>.*: the rest of the line */
+            /* flex's "." then <LEXERR>.*: the rest of the line.  When
+             * the stray character is the last one, the scanner reaches
+             * the end of input inside LEXERR without matching anything
+             * more and stops quietly: no error, as in xl. */
+            if (!p[1])
+                return;
             char *rest = xstrndup(p, dot_star(p) ? dot_star(p) : 1);
             disk_err(dpc, rest, "a target containing `=' or `,' must be "
                      "given last, as target=...", "bad disk syntax");
