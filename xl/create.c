@@ -16,9 +16,14 @@
  *
  * Exit statuses are xl's: 0; 2 for bad usage; 3 when the file cannot be
  * read (-ERROR_FAIL); 6 with no config file at all (-ERROR_INVAL); the
- * status vxl_parse_domain_config reports for a rejected config.  A real
- * create needs a backend, which does not exist yet: it fails with 1 after
- * the config was parsed. */
+ * status vxl_parse_domain_config reports for a rejected config; 3 when the
+ * backend fails to create the domain (libxl's ERROR_FAIL).
+ *
+ * Without a dry run the domain goes to the selected backend (--backend,
+ * $VXL_BACKEND, or the host's default): -p leaves it paused, -c attaches
+ * the console (the domain starts paused and runs once attached, as xl's
+ * autoconnect), -F keeps the monitor in the foreground, -e starts none,
+ * -V/-A only warn (no viewer is started). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -26,6 +31,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "backend/backend.h"
 #include "cfgparse/cfg.h"
 #include "cfgparse/domain.h"
 #include "cfgparse/host.h"
@@ -41,6 +47,7 @@ struct create_opts {
     const char *config_file;
     char *extra_config;         /* "k=v\n" per argument, or NULL */
     bool dryrun, debug, quiet, ignore_masks;
+    bool paused, console, foreground, no_monitor, vnc;   /* -p -c -F -e -V/-A */
 };
 
 /* Read the config text; returns 0 or an xl (negative) error code. */
@@ -98,6 +105,44 @@ static int print_json(const vxl_domain_config *d, FILE *out)
     return 0;
 }
 
+/* Hand the parsed domain to the selected backend (xl's
+ * libxl_domain_create_new and what follows it).  Exit status. */
+static int create_on_backend(const struct create_opts *o,
+                             const vxl_domain_config *d, vxl_diags *diags)
+{
+    struct vxl_backend *b = xl_backend_open();
+    if (!b)
+        return 1;
+
+    char *json = vxl_domain_config_to_json(d);
+    vxl_create_opts co = {
+        /* -c: start paused, unpause once the console is attached */
+        .paused = o->paused || o->console,
+        .foreground = o->foreground,
+        .no_monitor = o->no_monitor,
+        .config_file = o->config_file,
+        .config_json = json,
+    };
+    uint32_t domid = 0;
+    int rc = backend_create(b, d, &co, &domid, diags);
+    free(json);
+    if (rc) {
+        /* libxl_domain_create_new failed: xl exits with -ERROR_FAIL (the
+         * caller prints the backend's diagnostics) */
+        vxl_backend_close(b);
+        return -ERROR_FAIL;
+    }
+    if (o->vnc)
+        fprintf(stderr, "vxl create: -V/-A: no VNC viewer is started; "
+                "connect a viewer to the domain's VNC display\n");
+    rc = 0;
+    if (o->console)
+        rc = xl_console_attach(b, domid, VXL_CONSOLE_TYPE_UNKNOWN, 0,
+                               !o->paused);
+    vxl_backend_close(b);
+    return rc;
+}
+
 static int create_domain(const struct create_opts *o)
 {
     vxl_diags diags = {0};
@@ -150,10 +195,9 @@ static int create_domain(const struct create_opts *o)
             goto out;
     }
 
-    fprintf(stderr, "vxl create: not yet supported: no backend to create "
-            "domain %s (use -n or -N for a dry run)\n",
-            d.c_info.name ? d.c_info.name : "(unnamed)");
-    rc = 1;
+    report_diags(&diags);           /* the parser's warnings first */
+    vxl_diags_free(&diags);
+    rc = create_on_backend(o, &d, &diags);
 
 out:
     report_diags(&diags);
@@ -201,8 +245,11 @@ int main_create(int argc, char **argv)
         case 'd': o.debug = true; break;
         case 'q': o.quiet = true; break;
         case 'i': o.ignore_masks = true; break;
-        case 'A': case 'F': case 'V': case 'c': case 'e': case 'p':
-            break;      /* only meaningful for a real create */
+        case 'p': o.paused = true; break;
+        case 'c': o.console = true; break;
+        case 'F': o.foreground = true; break;
+        case 'e': o.no_monitor = true; break;
+        case 'A': case 'V': o.vnc = true; break;
         case 'h':
             help("create");
             return 0;
