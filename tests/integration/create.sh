@@ -73,7 +73,8 @@ if command -v qemu-system-x86_64 >/dev/null; then
     check "destroy removes it" status 0 destroy vxlcreate
     check "a missing kernel exits 3" status 3 create -p basic.cfg
     check "and names it" grep -q 'kernel="/boot/vmlinuz"' "$TMPD/err"
-    "$VXL" destroy vxlcreate >/dev/null 2>&1
+    "$VXL" destroy vxlcreate >/dev/null 2>&1 || :   # in case a check failed
 else
     skip "qemu-system-x86_64 not installed: real create not tested"
 fi
+:
