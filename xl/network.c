@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cfgparse/json.h"
 #include "cfgparse/vif_spec.h"
@@ -32,8 +31,11 @@ int main_networkattach(int argc, char **argv)
         return EXIT_FAILURE;
     }
 
-    /* TODO: xl.conf's vif.default.* once vxl_xlconf_load() has landed */
-    memset(&xlconf, 0, sizeof(xlconf));
+    if (vxl_xlconf_load(&xlconf, &d)) {
+        report_diags(&d);
+        vxl_diags_free(&d);
+        return EXIT_FAILURE;
+    }
     vxl_device_nic_init(&nic);
     vxl_nic_set_defaults(&nic, &xlconf);
     for (int i = optind + 1; i < argc; i++)
@@ -59,5 +61,6 @@ int main_networkattach(int argc, char **argv)
 out:
     vxl_diags_free(&d);
     vxl_device_nic_dispose(&nic);
+    vxl_xlconf_dispose(&xlconf);
     return rc;
 }
