@@ -288,9 +288,9 @@ static int parse_vkbs(struct dctx *c)
 
 #define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
 
-int vxl_parse_devices(const cfg_config *cfg, const struct vxl_host *host,
-                      const struct vxl_xlconf *xlconf, vxl_domain_config *d,
-                      vxl_diags *diags)
+int vxl_parse_devices_pci(const cfg_config *cfg, const struct vxl_host *host,
+                          const struct vxl_xlconf *xlconf,
+                          vxl_domain_config *d, vxl_diags *diags)
 {
     struct dctx c = { cfg, host, xlconf, d, diags };
     struct pci_defaults g = { 0, 0, 0, 0 };
@@ -299,6 +299,16 @@ int vxl_parse_devices(const cfg_config *cfg, const struct vxl_host *host,
     vxl_rdm_reserve_policy policy = parse_rdm(&c);
     TRY(parse_pci(&c, &g, policy));
     parse_dtdev(&c);
+    return 0;
+}
+
+int vxl_parse_devices_lists(const cfg_config *cfg,
+                            const struct vxl_host *host,
+                            const struct vxl_xlconf *xlconf,
+                            vxl_domain_config *d, vxl_diags *diags)
+{
+    struct dctx c = { cfg, host, xlconf, d, diags };
+
     TRY(parse_disks(&c));
     TRY(parse_p9s(&c));
     TRY(parse_vtpms(&c));
@@ -317,6 +327,23 @@ int vxl_parse_devices(const cfg_config *cfg, const struct vxl_host *host,
     TRY(parse_vfbs(&c));
     TRY(parse_usbctrls(&c));
     TRY(parse_usbdevs(&c));
-    TRY(parse_vkbs(&c));
     return 0;
+}
+
+int vxl_parse_devices_vkb(const cfg_config *cfg, const struct vxl_host *host,
+                          const struct vxl_xlconf *xlconf,
+                          vxl_domain_config *d, vxl_diags *diags)
+{
+    struct dctx c = { cfg, host, xlconf, d, diags };
+
+    return parse_vkbs(&c);
+}
+
+int vxl_parse_devices(const cfg_config *cfg, const struct vxl_host *host,
+                      const struct vxl_xlconf *xlconf, vxl_domain_config *d,
+                      vxl_diags *diags)
+{
+    TRY(vxl_parse_devices_pci(cfg, host, xlconf, d, diags));
+    TRY(vxl_parse_devices_lists(cfg, host, xlconf, d, diags));
+    return vxl_parse_devices_vkb(cfg, host, xlconf, d, diags);
 }

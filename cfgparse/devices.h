@@ -45,4 +45,21 @@ int vxl_parse_devices(const cfg_config *cfg, const struct vxl_host *host,
                       const struct vxl_xlconf *xlconf, vxl_domain_config *d,
                       vxl_diags *diags);
 
+/* The same in the three stretches xl interleaves with other options, for
+ * cfgparse/domain.c to call where xl reads them (so that the first error
+ * of a config is xl's): the pci_* defaults, rdm, pci and dtdev (after the
+ * on_* actions and e820_host); disk .. usbdev (after iomem); vkb (after
+ * gic_version and tee, and after the vfb + vkb of a PV guest's top-level
+ * vnc=).  vxl_parse_devices() = the three in a row. */
+int vxl_parse_devices_pci(const cfg_config *cfg, const struct vxl_host *host,
+                          const struct vxl_xlconf *xlconf,
+                          vxl_domain_config *d, vxl_diags *diags);
+int vxl_parse_devices_lists(const cfg_config *cfg,
+                            const struct vxl_host *host,
+                            const struct vxl_xlconf *xlconf,
+                            vxl_domain_config *d, vxl_diags *diags);
+int vxl_parse_devices_vkb(const cfg_config *cfg, const struct vxl_host *host,
+                          const struct vxl_xlconf *xlconf,
+                          vxl_domain_config *d, vxl_diags *diags);
+
 #endif

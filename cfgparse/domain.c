@@ -1498,7 +1498,8 @@ static void parse_pv_display(struct pc *p)
     vfb = vxl_domain_config_add_vfb(d);
     vfb->devid = d->num_vfbs - 1;
 
-    /* The vkb belongs before any vkb= entries parsed already. */
+    /* xl makes it right after the vfb= ones, before any vkb= entries
+     * (vkb= is read later, so there are none yet; keep the order anyway). */
     vkb = vxl_domain_config_add_vkb(d);
     for (int i = d->num_vkbs - 1; i > d->num_vfbs - 1; i--) {
         vxl_device_vkb tmp = d->vkbs[i];
@@ -1729,6 +1730,7 @@ static int parse_all(struct pc *p)
     TRY(parse_affinity(p, "cpus_soft", false));
     TRY(parse_grants_claim(p));
     TRY(parse_actions(p));
+    TRY(vxl_parse_devices_pci(p->cfg, p->host, p->xlconf, d, p->diags));
 
     TRY(parse_general(p));
     if (b->type == VXL_DOMAIN_TYPE_HVM)
@@ -1740,14 +1742,10 @@ static int parse_all(struct pc *p)
     TRY(parse_irqs(p));
     TRY(parse_iomem(p));
 
-    /* xl reads pci/dtdev/rdm earlier (after on_soft_reset) and vkb= later
-     * (after tee); they don't depend on anything read in between, so only
-     * the order of errors can differ (a config with both a bad device and
-     * a bad option).  The PV vfb for top-level vnc= is made below and
-     * slotted in before the vkb= entries. */
-    TRY(vxl_parse_devices(p->cfg, p->host, p->xlconf, d, p->diags));
+    TRY(vxl_parse_devices_lists(p->cfg, p->host, p->xlconf, d, p->diags));
 
     TRY(parse_display_and_dm(p));
+    TRY(vxl_parse_devices_vkb(p->cfg, p->host, p->xlconf, d, p->diags));
     return parse_tail(p);
 }
 

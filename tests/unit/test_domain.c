@@ -741,6 +741,48 @@ static void pvh_shim(void **state)
     done(&t);
 }
 
+/* Device lists are read where xl reads them, so the first error of a
+ * config with several is xl's (and so is the exit status). */
+static void error_order(void **state)
+{
+    struct t t;
+
+    parse(&t, PV "tsc_mode=\"x\"\npci=[\"zz\"]\n");
+    assert_int_equal(t.rc, 6);                  /* pci= comes first */
+    assert_int_equal(t.dg.v[t.dg.n - 1].line, 4);
+    done(&t);
+
+    parse(&t, PV "tsc_mode=\"x\"\ndisk=[\"/d,raw,xvda,rw,bogus\"]\n");
+    assert_error(&t, 1, "ERROR: invalid value \"x\" for \"tsc_mode\"", 3, 10);
+    done(&t);
+
+    parse(&t, PV "device_model_version=\"x\"\n"
+              "disk=[\"/d,raw,xvda,rw,bogus\"]\n");
+    assert_int_equal(t.rc, 1);                  /* disk= comes first */
+    assert_int_equal(t.dg.v[t.dg.n - 1].line, 4);
+    done(&t);
+
+    parse(&t, PV "vkb=[\"x\"]\ntee=\"x\"\n");
+    assert_error(&t, 3, "Unknown tee \"x\" specified", 4, 5);
+    done(&t);
+}
+
+/* A PV guest's top-level vnc= makes the first vfb/vkb pair, ahead of the
+ * vkb= entries. */
+static void pv_vnc_before_vkb_list(void **state)
+{
+    struct t t;
+
+    parse(&t, PV "vnc=1\nvkb=[\"backend-type=linux\"]\n");
+    assert_int_equal(t.rc, 0);
+    assert_int_equal(t.d.num_vkbs, 2);
+    assert_int_equal(t.d.vkbs[0].devid, 0);
+    assert_int_equal(t.d.vkbs[0].backend_type, VXL_VKB_BACKEND_UNKNOWN);
+    assert_int_equal(t.d.vkbs[1].devid, 1);
+    assert_int_equal(t.d.vkbs[1].backend_type, VXL_VKB_BACKEND_LINUX);
+    done(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -769,6 +811,8 @@ int main(void)
         cmocka_unit_test(resources),
         cmocka_unit_test(misc_flags),
         cmocka_unit_test(pvh_shim),
+        cmocka_unit_test(error_order),
+        cmocka_unit_test(pv_vnc_before_vkb_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
