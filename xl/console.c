@@ -123,6 +123,20 @@ static bool relay(int sock)
     }
 }
 
+/* Still there, and not on its way out? */
+static bool domain_exists(vxl_backend *b, uint32_t domid)
+{
+    vxl_dominfo di;
+    vxl_diags d = {0};
+    bool exists = b->ops->info(b, domid, &di, &d) == 0;
+    if (exists) {
+        exists = !di.dying;
+        vxl_dominfo_dispose(&di);
+    }
+    vxl_diags_free(&d);
+    return exists;
+}
+
 int xl_console_attach(vxl_backend *b, uint32_t domid, int type, int num,
                       bool unpause)
 {
@@ -146,6 +160,8 @@ int xl_console_attach(vxl_backend *b, uint32_t domid, int type, int num,
             fd = connect_unix(con.socket_path);
             if (fd >= 0 || (errno != ENOENT && errno != ECONNREFUSED))
                 break;
+            if (!first && !domain_exists(b, domid))
+                break;
             usleep(20 * 1000);
         }
         if (fd < 0) {
@@ -166,14 +182,16 @@ int xl_console_attach(vxl_backend *b, uint32_t domid, int type, int num,
         bool detached = relay(fd);
         close(fd);
         fd = -1;
-        vxl_dominfo di;
-        vxl_diags tmp = {0};
-        bool exists = !detached && b->ops->info(b, domid, &di, &tmp) == 0;
-        if (exists)
-            vxl_dominfo_dispose(&di);
-        vxl_diags_free(&tmp);
-        if (!exists)
+        if (detached)
             break;
+        if (!domain_exists(b, domid)) {
+            /* on its way out: let it finish, so that what runs next (a
+             * `list') no longer sees it */
+            vxl_diags tmp = {0};
+            b->ops->wait_gone(b, domid, 5000, &tmp);
+            vxl_diags_free(&tmp);
+            break;
+        }
     }
     restore_terminal();
     rc = 0;
