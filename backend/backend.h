@@ -43,7 +43,7 @@ void vxl_dominfo_list_free(vxl_dominfo *v, size_t n);
 /* How to create a domain (xl create's options that reach the backend). */
 typedef struct vxl_create_opts {
     bool paused;                /* -p: leave it paused */
-    bool foreground;            /* -F: the monitor runs in the caller */
+    bool foreground;            /* -F: create returns when the domain is gone */
     bool no_monitor;            /* -e: nobody waits for the domain's death */
     const char *config_file;    /* for messages and the saved record */
     const char *config_json;    /* libxl_domain_config JSON, saved as is */

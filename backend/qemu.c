@@ -618,6 +618,9 @@ static int wait_ready(int fd, char **msg)
     return !strncmp(*msg, "ok\n", 3) ? 0 : -EIO;
 }
 
+static int qemu_wait_gone(vxl_backend *b, uint32_t domid, int timeout_ms,
+                          vxl_diags *d);
+
 static int qemu_create(vxl_backend *b, const vxl_domain_config *cfg,
                        const vxl_create_opts *opts, uint32_t *domid,
                        vxl_diags *d)
@@ -736,6 +739,8 @@ static int qemu_create(vxl_backend *b, const vxl_domain_config *cfg,
         goto fail;
     }
     *domid = rec.domid;
+    if (opts->foreground && !opts->no_monitor)
+        rc = qemu_wait_gone(b, rec.domid, -1, d);     /* -F: until it ends */
     goto out;
 fail:
     if (rec.domid) {
