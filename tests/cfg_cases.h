@@ -56,6 +56,7 @@ static const struct cfg_case cfg_cases[] = {
     C("x = [1,"), C("x = ["), C("x = ]\n"), C("x = [1]]\n"),
     C("x = [1] [2]\n"), C("x = ['a' 'b'\n 'c' ]\ny = 1\n"),
     C("disk = [ 'phy:/dev/vg/a,xvda,w',\n  'file:/x.img,xvdb,r' ]\n"),
+    C("x = [1,\n2U\n\n"),        /* libxlu leaks here */
     C("x = [y]\n"), C("x = [1;2]\n"),
     /* += */
     C("x += 1\n"), C("x = 1\nx += 2\n"), C("x = \"a\"\nx += \"b\"\n"),
