@@ -1,6 +1,7 @@
 /* disk/disk.h — vxl's disk image library: public API and driver contract.
  *
- * A `struct vdisk` is an open image (raw, qcow2, qcow) with its backing
+ * A `struct vdisk` is an open image (raw, qcow2, qcow, vmdk, vpc, vdi)
+ * with its backing
  * chain.  Every request goes through the core (disk/core.c), which checks
  * bounds, alignment and the read-only flag before a driver sees it, so
  * drivers may assume sane input.  Drivers are listed explicitly in
@@ -47,6 +48,15 @@
  *  7. Header fields are bounded before use (table sizes against the file
  *     and VDISK_MAX_* limits) so a small file can't make us allocate
  *     gigabytes or loop for hours.
+ *  8. Data files named inside an image (VMDK extents) are read as raw
+ *     bytes, so they are held to a stricter rule than backing files: a
+ *     name must be relative to the descriptor's directory with no ".."
+ *     component and must be a regular file; anything else fails with
+ *     EPERM naming the descriptor line unless the caller passes
+ *     VDISK_ANY_EXTENT_PATH.  Delta links (VMDK parentFileNameHint, VHD
+ *     parent locators) are backing files under rules 3-6, with the
+ *     format implied by the child (a VMDK's parent is a VMDK, a VHD's a
+ *     VHD).
  */
 #ifndef VXL_DISK_DISK_H
 #define VXL_DISK_DISK_H
@@ -89,6 +99,9 @@ enum {
                                         vdisk_alignment()-aligned */
     VDISK_UNSAFE_META    = 1u << 5,  /* open even if the qcow2 corrupt bit
                                         is set (read-only `check` only) */
+    VDISK_ANY_EXTENT_PATH = 1u << 6, /* VMDK: follow extent names that are
+                                        absolute or contain "..", and
+                                        block-device extents (policy 8) */
 };
 
 #define VDISK_DEFAULT_MAX_DEPTH 32

@@ -10,6 +10,7 @@
 const struct vdisk_driver *const vdisk_drivers[] = {
     &vdisk_qcow2_driver,
     &vdisk_qcow_driver,
+    &vdisk_vmdk_driver,
     &vdisk_raw_driver,
     NULL,
 };

@@ -1,0 +1,518 @@
+/* Cross-checks of the VMDK, VHD (vpc) and VDI drivers against qemu-img:
+ * images qemu-img makes (every subformat it writes) read back through
+ * vdisk identically to the raw pattern they were converted from; images
+ * vdisk writes pass `qemu-img check` (where the format has one) and
+ * `qemu-img compare`.  Hand-made descriptors and corrupted images must
+ * fail with a clear message.  Everything is made in a temp dir at test
+ * time; skips without qemu-img. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/util.h"
+#include "disk/disk.h"
+
+static char tmpdir[] = "/tmp/vxl-disk-vfmt.XXXXXX";
+#define SRC_SIZE (3u << 20)
+static uint8_t *src;
+static char *datadir;
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *cmd = xvasprintf(fmt, ap);
+    va_end(ap);
+    char *full = xasprintf("cd %s && (%s) >/dev/null 2>&1", tmpdir, cmd);
+    int rc = system(full);
+    free(cmd);
+    free(full);
+    return rc;
+}
+
+static char *p(const char *name)
+{
+    return xasprintf("%s/%s", tmpdir, name);
+}
+
+static void put_file(const char *name, const void *data, size_t n)
+{
+    char *path = p(name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+    free(path);
+}
+
+static void put_text(const char *name, const char *text)
+{
+    put_file(name, text, strlen(text));
+}
+
+static uint8_t *get_file(const char *name, size_t *n)
+{
+    char *path = p(name);
+    FILE *f = fopen(path, "rb");
+    free(path);
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long l = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = xmalloc(l ? (size_t)l : 1);
+    assert_int_equal(fread(b, 1, (size_t)l, f), (size_t)l);
+    fclose(f);
+    *n = (size_t)l;
+    return b;
+}
+
+static int setup(void **state)
+{
+    if (system("qemu-img --version >/dev/null 2>&1") != 0)
+        return -1;
+    if (!mkdtemp(tmpdir))
+        return -1;
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof(cwd)))
+        return -1;
+    datadir = xasprintf("%s/tests/data/vfmt", cwd);
+    /* random data, text, sparse bytes and holes, at odd offsets */
+    src = xcalloc(1, SRC_SIZE);
+    uint32_t x = 4242;
+    for (size_t i = 0; i < SRC_SIZE; i++) {
+        size_t q = i >> 18;
+        if (q % 4 == 0) {
+            x = x * 1103515245 + 12345;
+            src[i] = (uint8_t)(x >> 16);
+        } else if (q % 4 == 1) {
+            src[i] = "vxl vmdk vhd vdi test "[i % 22];
+        } else if (q % 4 == 2 && (i & 4095) < 100) {
+            src[i] = (uint8_t)i;
+        }
+    }
+    char *path = p("src.raw");
+    FILE *f = fopen(path, "wb");
+    free(path);
+    if (!f || fwrite(src, 1, SRC_SIZE, f) != SRC_SIZE)
+        return -1;
+    fclose(f);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char *cmd = xasprintf("rm -rf %s", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    free(cmd);
+    free(src);
+    free(datadir);
+    return 0;
+}
+
+/* Read `path` whole through vdisk into a new buffer (size in *n). */
+static uint8_t *vread(const char *path, const char *fmt, unsigned flags,
+                      size_t *n)
+{
+    struct vdisk_open_opts o = { .format = fmt, .flags = flags };
+    struct vdisk *d;
+    struct vdisk_err err = {0};
+    if (vdisk_open(path, &o, &d, &err) < 0)
+        fail_msg("%s: %s", path, err.msg);
+    size_t size = vdisk_size(d);
+    uint8_t *buf = xmalloc(size ? size : 1);
+    /* odd-sized chunks cross grain, table and extent boundaries */
+    for (uint64_t off = 0; off < size;) {
+        size_t k = 77777;
+        if (off + k > size)
+            k = size - off;
+        if (vdisk_pread(d, buf + off, k, off, &err) < 0)
+            fail_msg("%s: %s", path, err.msg);
+        off += k;
+    }
+    /* block status covers the image exactly; zero runs read zero */
+    uint64_t off = 0;
+    while (off < size) {
+        struct vdisk_extent e;
+        if (vdisk_block_status(d, off, size - off, true, &e, &err) < 0)
+            fail_msg("%s: %s", path, err.msg);
+        assert_int_equal(e.off, off);
+        assert_true(e.len > 0);
+        if (e.flags & VDISK_EXT_ZERO)
+            for (uint64_t i = 0; i < e.len; i++)
+                assert_int_equal(buf[off + i], 0);
+        off += e.len;
+    }
+    assert_int_equal(off, size);
+    assert_int_equal(vdisk_close(d, &err), 0);
+    *n = size;
+    return buf;
+}
+
+/* vdisk's reading of `name` equals qemu-img's (convert -O raw). */
+static void same_as_qemu(const char *name, const char *fmt)
+{
+    assert_int_equal(sh("rm -f qref.raw && qemu-img convert -f %s -O raw "
+                        "'%s' qref.raw", fmt, name), 0);
+    size_t qn, vn;
+    uint8_t *q = get_file("qref.raw", &qn);
+    assert_non_null(q);
+    char *path = name[0] == '/' ? xstrdup(name) : p(name);
+    uint8_t *v = vread(path, fmt, 0, &vn);
+    uint8_t *v2 = vread(path, NULL, 0, &vn);      /* probed too */
+    if (vn != qn)
+        fail_msg("%s: size %zu, qemu-img says %zu", name, vn, qn);
+    assert_memory_equal(v, q, qn);
+    assert_memory_equal(v2, q, qn);
+    free(q);
+    free(v);
+    free(v2);
+    free(path);
+}
+
+/* vdisk reads `name` as src (padded with zeros to its size). */
+static void same_as_src(const char *name, const char *fmt)
+{
+    char *path = p(name);
+    size_t n;
+    uint8_t *v = vread(path, fmt, 0, &n);
+    assert_true(n >= SRC_SIZE);
+    assert_memory_equal(v, src, SRC_SIZE);
+    for (size_t i = SRC_SIZE; i < n; i++)
+        assert_int_equal(v[i], 0);
+    free(v);
+    free(path);
+}
+
+/* Opening fails with code `code` and a message containing `want`. */
+static void open_fails(const char *name, const char *fmt, unsigned flags,
+                       int code, const char *want)
+{
+    char *path = p(name);
+    struct vdisk_open_opts o = { .format = fmt, .flags = flags };
+    struct vdisk *d = NULL;
+    struct vdisk_err err = {0};
+    int rc = vdisk_open(path, &o, &d, &err);
+    if (rc == 0) {
+        vdisk_close(d, NULL);
+        fail_msg("%s: opened, expected an error containing '%s'", name,
+                 want);
+    }
+    if (rc != -code || !strstr(err.msg, want))
+        fail_msg("%s: got %d '%s', expected %d and '%s'", name, rc, err.msg,
+                 -code, want);
+    free(path);
+}
+
+/* Opening works but reading everything fails with `want`. */
+static void read_fails(const char *name, const char *fmt, const char *want)
+{
+    char *path = p(name);
+    struct vdisk_open_opts o = { .format = fmt, .flags = VDISK_NO_BACKING };
+    struct vdisk *d = NULL;
+    struct vdisk_err err = {0};
+    int rc = vdisk_open(path, &o, &d, &err);
+    if (rc == 0) {
+        uint64_t size = vdisk_size(d);
+        uint8_t *buf = xmalloc(1 << 16);
+        for (uint64_t off = 0; off < size && rc == 0; off += 1 << 16) {
+            size_t k = size - off < (1 << 16) ? size - off : (1 << 16);
+            rc = vdisk_pread(d, buf, k, off, &err);
+        }
+        free(buf);
+        vdisk_close(d, NULL);
+    }
+    if (rc == 0 || !strstr(err.msg, want))
+        fail_msg("%s: got %d '%s', expected an error with '%s'", name, rc,
+                 err.msg, want);
+    free(path);
+}
+
+/* ---- VMDK read ------------------------------------------------------- */
+
+static const char *const vmdk_subformats[] = {
+    "monolithicSparse", "monolithicFlat", "twoGbMaxExtentSparse",
+    "twoGbMaxExtentFlat", "streamOptimized",
+};
+
+static void vmdk_qemu_subformats_read(void **state)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(vmdk_subformats); i++) {
+        assert_int_equal(sh("rm -f q*.vmdk && qemu-img convert -O vmdk -o "
+                            "subformat=%s src.raw q.vmdk",
+                            vmdk_subformats[i]), 0);
+        same_as_src("q.vmdk", "vmdk");
+        same_as_qemu("q.vmdk", "vmdk");
+    }
+    /* hwversion 6 / zeroed grains (zero writes become GTE 1) */
+    assert_int_equal(sh("rm -f q*.vmdk && qemu-img create -f vmdk -o "
+                        "zeroed_grain=on q.vmdk 4M && qemu-io -f vmdk "
+                        "-c 'write -P 7 0 2M' -c 'write -z 64k 1M' "
+                        "-c 'write -P 9 3M 4k' q.vmdk"), 0);
+    same_as_qemu("q.vmdk", "vmdk");
+}
+
+static void vmdk_delta_link(void **state)
+{
+    assert_int_equal(sh("rm -f b.vmdk c.vmdk && qemu-img convert -O vmdk "
+                        "src.raw b.vmdk && qemu-img create -f vmdk -b b.vmdk "
+                        "-F vmdk c.vmdk && qemu-io -f vmdk -c 'write -P 0x5a "
+                        "100k 300k' -c 'write -z 1M 64k' c.vmdk"), 0);
+    same_as_qemu("c.vmdk", "vmdk");
+    char *path = p("c.vmdk");
+    struct vdisk_open_opts o = { .format = "vmdk" };
+    struct vdisk *d;
+    struct vdisk_err err = {0};
+    assert_int_equal(vdisk_open(path, &o, &d, &err), 0);
+    assert_string_equal(vdisk_backing_name(d), "b.vmdk");
+    assert_string_equal(vdisk_backing_format(d), "vmdk");
+    assert_non_null(vdisk_backing(d));
+    vdisk_close(d, NULL);
+    free(path);
+}
+
+static void vmdk_real_images(void **state)
+{
+    const char *names[] = { "vmdkrs-streamOptimized.vmdk",
+                            "plaso-image.vmdk" };
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        char *path = xasprintf("%s/%s", datadir, names[i]);
+        same_as_qemu(path, "vmdk");
+        free(path);
+    }
+    char *bad = xasprintf("%s/govmdkparser-vmdk-invalid.img", datadir);
+    struct vdisk_open_opts o = { .format = "vmdk" };
+    struct vdisk *d;
+    struct vdisk_err err = {0};
+    assert_int_equal(vdisk_open(bad, &o, &d, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "descriptor"));
+    free(bad);
+}
+
+#define FLAT_DESC_HEAD "# Disk DescriptorFile\nversion=1\nCID=12345678\n" \
+    "parentCID=ffffffff\ncreateType=\"monolithicFlat\"\n\n"
+
+static void vmdk_descriptor_variants(void **state)
+{
+    /* data files: 1 MiB slices of src */
+    put_file("part0.bin", src, 1 << 20);
+    put_file("part1.bin", src + (1 << 20), 1 << 20);
+    assert_int_equal(sh("mkdir -p sub && cp part1.bin sub/p1.bin && "
+                        "qemu-img convert -O vmdk -o subformat=twoGbMaxExtent"
+                        "Sparse src.raw sp.vmdk"), 0);
+    /* unquoted values, CRLF, comments, tabs, FLAT + ZERO + sparse extents
+     * with an offset, a file in a sub-directory */
+    put_text("v1.vmdk",
+             "# Disk DescriptorFile\r\n"
+             "version = 1\r\n"
+             "CID = fffffffe\r\n"
+             "parentCID=ffffffff\r\n"
+             "createType = custom\r\n"
+             "# Extent description\r\n"
+             "RW 2048 FLAT \"part0.bin\" 0\r\n"
+             "RW\t1024 FLAT sub/p1.bin\r\n"
+             "  RDONLY 1024 FLAT \"sub/p1.bin\" 1024\r\n"
+             "RW 2048 ZERO\r\n"
+             "\r\n"
+             "#DDB\r\n"
+             "ddb.adapterType = \"lsilogic\"\r\n");
+    size_t n;
+    char *path = p("v1.vmdk");
+    uint8_t *v = vread(path, "vmdk", 0, &n);
+    assert_int_equal(n, 3 << 20);
+    assert_memory_equal(v, src, 2 << 20);
+    for (size_t i = 2 << 20; i < n; i++)
+        assert_int_equal(v[i], 0);
+    free(v);
+    v = vread(path, NULL, 0, &n);       /* probed as vmdk */
+    free(v);
+    free(path);
+
+    /* absolute and ".." extent names are refused, naming the line */
+    char *abs = xasprintf(FLAT_DESC_HEAD "RW 2048 FLAT \"%s/part0.bin\" 0\n",
+                          tmpdir);
+    put_text("abs.vmdk", abs);
+    open_fails("abs.vmdk", "vmdk", 0, EPERM, "line 7");
+    path = p("abs.vmdk");
+    v = vread(path, "vmdk", VDISK_ANY_EXTENT_PATH, &n);   /* opt-in */
+    assert_memory_equal(v, src, 1 << 20);
+    free(v);
+    free(path);
+    free(abs);
+    put_text("sub/dd.vmdk", FLAT_DESC_HEAD "RW 2048 FLAT \"../part0.bin\"\n");
+    open_fails("sub/dd.vmdk", "vmdk", 0, EPERM, "line 7");
+    put_text("dir.vmdk", FLAT_DESC_HEAD "RW 2048 FLAT \"sub\"\n");
+    open_fails("dir.vmdk", "vmdk", 0, EPERM, "not a regular file");
+    /* missing extent, bad lines */
+    put_text("miss.vmdk", FLAT_DESC_HEAD "\n\nRW 2048 FLAT \"nope.bin\" 0\n");
+    open_fails("miss.vmdk", "vmdk", 0, ENOENT, "line 9");
+    put_text("bt.vmdk", FLAT_DESC_HEAD "RW 2048 TAPE \"part0.bin\"\n");
+    open_fails("bt.vmdk", "vmdk", 0, ENOTSUP, "line 7");
+    put_text("bs.vmdk", FLAT_DESC_HEAD "RW 20x8 FLAT \"part0.bin\"\n");
+    open_fails("bs.vmdk", "vmdk", 0, EINVAL, "line 7");
+    put_text("bq.vmdk", FLAT_DESC_HEAD "RW 2048 FLAT \"part0.bin\n");
+    open_fails("bq.vmdk", "vmdk", 0, EINVAL, "line 7");
+    put_text("bk.vmdk", "version=1\ncreateType=\"monolithicFlat\"\nwhat\n");
+    open_fails("bk.vmdk", "vmdk", 0, EINVAL, "line 3");
+    put_text("bc.vmdk", "version=1\ncreateType=\"floppy\"\n"
+             "RW 1 FLAT \"part0.bin\"\n");
+    open_fails("bc.vmdk", "vmdk", 0, ENOTSUP, "line 2");
+    put_text("bv.vmdk", "version=7\ncreateType=\"monolithicFlat\"\n");
+    open_fails("bv.vmdk", "vmdk", 0, ENOTSUP, "line 1");
+    put_text("ne.vmdk", "version=1\ncreateType=\"monolithicFlat\"\n# none\n");
+    open_fails("ne.vmdk", "vmdk", 0, EINVAL, "no extents");
+    put_text("nq.vmdk", "version=1\ncreateType=\"monolithicFlat\n");
+    open_fails("nq.vmdk", "vmdk", 0, EINVAL, "line 2");
+    /* a sparse extent file named in a descriptor, with an offset */
+    put_text("sp2.vmdk", "version=1\ncreateType=\"twoGbMaxExtentSparse\"\n"
+             "RW 6144 SPARSE \"sp-s001.vmdk\"\n");
+    same_as_src("sp2.vmdk", "vmdk");
+    /* descriptor bomb: > 1 MiB of comments */
+    size_t big = (1 << 20) + 100;
+    char *bomb = xmalloc(big + 1);
+    memset(bomb, '#', big);
+    memcpy(bomb, "version=1\n", 10);
+    for (size_t i = 100; i < big; i += 80)
+        bomb[i] = '\n';
+    bomb[big] = 0;
+    put_text("bomb.vmdk", bomb);
+    open_fails("bomb.vmdk", "vmdk", 0, EFBIG, "too large");
+    free(bomb);
+    /* extent count bomb: 70000 one-sector ZERO extents */
+    strbuf sb = {0};
+    sb_puts(&sb, "version=1\ncreateType=\"custom\"\n");
+    for (int i = 0; i < 70000; i++)
+        sb_puts(&sb, "RW 1 ZERO\n");
+    put_text("many.vmdk", sb.s);
+    sb_free(&sb);
+    open_fails("many.vmdk", "vmdk", 0, E2BIG, "line 65539");
+}
+
+/* Patch `n` bytes at `off` of a copy of `from` into `to`. */
+static void patch(const char *from, const char *to, long off,
+                  const void *bytes, size_t n)
+{
+    size_t len;
+    uint8_t *b = get_file(from, &len);
+    assert_non_null(b);
+    if (off < 0)
+        off += (long)len;
+    assert_true((size_t)off + n <= len);
+    memcpy(b + off, bytes, n);
+    put_file(to, b, len);
+    free(b);
+}
+
+static void le32put(uint8_t *b, uint32_t v)
+{
+    b[0] = (uint8_t)v; b[1] = (uint8_t)(v >> 8);
+    b[2] = (uint8_t)(v >> 16); b[3] = (uint8_t)(v >> 24);
+}
+
+static void vmdk_corrupt(void **state)
+{
+    assert_int_equal(sh("rm -f s.vmdk st.vmdk && qemu-img convert -O vmdk "
+                        "src.raw s.vmdk && qemu-img convert -O vmdk -o "
+                        "subformat=streamOptimized src.raw st.vmdk"), 0);
+    size_t n;
+    uint8_t *b = get_file("s.vmdk", &n);
+    uint32_t gd = b[56] | b[57] << 8 | b[58] << 16 | (uint32_t)b[59] << 24;
+    uint8_t *gde = b + (size_t)gd * 512;
+    uint32_t gt = gde[0] | gde[1] << 8 | gde[2] << 16 | (uint32_t)gde[3] << 24;
+    free(b);
+    uint8_t v[8];
+    /* truncated: grains past the end */
+    assert_int_equal(sh("head -c 200000 s.vmdk > trunc.vmdk"), 0);
+    read_fails("trunc.vmdk", "vmdk", "beyond the end");
+    /* grain table out of range */
+    le32put(v, 0x7ffffff0);
+    patch("s.vmdk", "gt.vmdk", (long)gd * 512, v, 4);
+    patch("gt.vmdk", "gt.vmdk", 48, "\0\0\0\0", 4);   /* no redundant GD */
+    patch("gt.vmdk", "gt.vmdk", 8, "\1\0\0\0", 4);   /* flags: no RGD */
+    read_fails("gt.vmdk", "vmdk", "grain table 0");
+    /* grain out of range */
+    le32put(v, 0x7fffff00);
+    patch("s.vmdk", "gr.vmdk", (long)gt * 512, v, 4);
+    read_fails("gr.vmdk", "vmdk", "beyond the end");
+    /* grain directory outside the file */
+    le32put(v, 0x7fffff00);
+    patch("s.vmdk", "gd.vmdk", 56, v, 4);
+    patch("gd.vmdk", "gd.vmdk", 8, "\1\0\0\0", 4);
+    open_fails("gd.vmdk", "vmdk", 0, EINVAL, "grain directory");
+    /* absurd grain size, GT size, capacity */
+    patch("s.vmdk", "gs.vmdk", 20, "\0\0\0\1", 4);
+    open_fails("gs.vmdk", "vmdk", 0, EINVAL, "grain size");
+    patch("s.vmdk", "gn.vmdk", 44, "\0\0\1\0", 4);
+    open_fails("gn.vmdk", "vmdk", 0, EINVAL, "grain table size");
+    patch("s.vmdk", "cap.vmdk", 12, "\0\0\0\0\0\0\0\x10", 8);
+    open_fails("cap.vmdk", "vmdk", 0, EFBIG, "capacity");
+    patch("s.vmdk", "nl.vmdk", 73, "\n \n\n", 4);
+    open_fails("nl.vmdk", "vmdk", 0, EINVAL, "text mode");
+    patch("s.vmdk", "ver.vmdk", 4, "\x09", 1);
+    open_fails("ver.vmdk", "vmdk", 0, ENOTSUP, "version 9");
+    /* the embedded descriptor sized beyond the file */
+    patch("s.vmdk", "ds.vmdk", 36, "\0\0\0\1", 4);
+    open_fails("ds.vmdk", "vmdk", 0, EINVAL, "embedded descriptor");
+    /* streamOptimized: footer gone, compressed grain damaged */
+    patch("st.vmdk", "end.vmdk", 56, "\xff\xff\xff\xff\xff\xff\xff\xff", 8);
+    open_fails("end.vmdk", "vmdk", 0, EINVAL, "footer");
+    /* a proper footer (marker, header copy, end-of-stream) makes it work */
+    b = get_file("st.vmdk", &n);
+    uint8_t *f = xcalloc(1, n + 1536);
+    memcpy(f, b, n);
+    le32put(f + n, 1);
+    le32put(f + n + 12, 3);
+    memcpy(f + n + 512, b, 512);
+    memset(f + 56, 0xff, 8);
+    put_file("foot.vmdk", f, n + 1536);
+    same_as_src("foot.vmdk", "vmdk");
+    f[n + 512 + 56] = 0xff;         /* footer GD moved out of the file */
+    f[n + 512 + 59] = 0x7f;
+    put_file("foot2.vmdk", f, n + 1536);
+    same_as_src("foot2.vmdk", "vmdk");   /* the redundant GD is used */
+    memset(f + n + 512 + 48, 0, 8);
+    put_file("foot2.vmdk", f, n + 1536);
+    open_fails("foot2.vmdk", "vmdk", 0, EINVAL, "grain directory");
+    free(f);
+    free(b);
+    b = get_file("st.vmdk", &n);
+    /* first grain marker follows the 64 KiB header area: scramble data */
+    size_t g0 = 0;
+    for (size_t o = 512; o + 12 < n; o += 512)
+        if (b[o] == 0 && b[o + 8] && !b[o + 12 - 1] && b[o + 12] == 0x78) {
+            g0 = o;
+            break;
+        }
+    assert_true(g0 > 0);
+    memset(b + g0 + 14, 0xff, 16);
+    put_file("bz.vmdk", b, n);
+    /* a marker claiming a huge compressed size */
+    memcpy(b + g0 + 8, "\xff\xff\xff\x7f", 4);
+    put_file("bm.vmdk", b, n);
+    free(b);
+    read_fails("bz.vmdk", "vmdk", "decompress");
+    read_fails("bm.vmdk", "vmdk", "bad size");
+    /* not a VMDK at all */
+    open_fails("src.raw", "vmdk", 0, EINVAL, "not a VMDK image");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(vmdk_qemu_subformats_read),
+        cmocka_unit_test(vmdk_delta_link),
+        cmocka_unit_test(vmdk_real_images),
+        cmocka_unit_test(vmdk_descriptor_variants),
+        cmocka_unit_test(vmdk_corrupt),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
