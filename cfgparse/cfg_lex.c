@@ -404,6 +404,9 @@ static const char *bad_char_hint(const struct cfg_lexer *lx)
     char prev = i > lx->line_start ? b[i - 1] : '\n';
     bool glued = i == lx->pos;
 
+    if (lx->pos == 0 && lx->len >= 3 && !memcmp(b, "\xef\xbb\xbf", 3))
+        return "the file starts with a UTF-8 byte order mark; save it "
+               "without one";
     if (prev == '\n' && ((c >= 'A' && c <= 'Z') || c == '_'))
         return "setting names start with a lower-case letter and contain "
                "only a-z, 0-9, `.' and `_'";

@@ -284,6 +284,11 @@ static void error_messages(void **state)
         { "kernel = /boot/vmlinuz\n",
           "t.cfg:1:10: error: unexpected character `/' in `/boot/vmlinuz'\n"
           "  hint: strings must be quoted, e.g. name = \"value\"" },
+        { "\xef\xbb\xbfname = 'g'\n",
+          "t.cfg:1:1: error: unexpected character `\\xef' in "
+          "`\\xef\\xbb\\xbfname'\n"
+          "  hint: the file starts with a UTF-8 byte order mark; save it "
+          "without one" },
         { "x = [\n 1,\n",
           "t.cfg:3:1: error: unexpected end of file, expecting a list item "
           "or `]'" },
