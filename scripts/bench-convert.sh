@@ -42,18 +42,18 @@ if [ ! -e "$W/fs.c.qcow2" ]; then
     "$QI" convert -f raw -O qcow2 -c "$W/fs.raw" "$W/fs.c.qcow2"
 fi
 
-# one timed run: prints "seconds maxrss_kib"
+# one timed run: prints "seconds maxrss_kib cpu_seconds"
 run1() {        # OUT CMD...
     local out=$1; shift
     rm -f "$out"; sync
-    /usr/bin/time -f '%e %M' -o "$W/time" "$@" >/dev/null 2>"$W/err" || {
+    /usr/bin/time -f '%e %M %U %S' -o "$W/time" "$@" >/dev/null 2>"$W/err" || {
         echo "FAIL" >&2; cat "$W/err" >&2; return 1; }
-    cat "$W/time"
+    awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$W/time"
 }
 median() { sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }
 
-printf '| case | qemu-img s | vxl s | vxl/qemu | qemu RSS MiB | vxl RSS MiB | qemu out MiB | vxl out MiB | verify |\n'
-printf '|---|--:|--:|--:|--:|--:|--:|--:|---|\n'
+printf '| case | qemu-img s | vxl s | vxl/qemu wall | qemu CPU s | vxl CPU s | vxl/qemu CPU | qemu RSS MiB | vxl RSS MiB | qemu out MiB | vxl out MiB | verify |\n'
+printf '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n'
 while read -r id sf src of opts; do
     [[ $id =~ $CASES ]] || continue
     [ "$opts" = - ] && opts=
@@ -71,12 +71,14 @@ while read -r id sf src of opts; do
     done
     qt=$(cut -d' ' -f1 "$W/q.t" | median); qr=$(cut -d' ' -f2 "$W/q.t" | sort -n | tail -1)
     vt=$(cut -d' ' -f1 "$W/v.t" | median); vr=$(cut -d' ' -f2 "$W/v.t" | sort -n | tail -1)
+    qc=$(cut -d' ' -f3 "$W/q.t" | median); vc=$(cut -d' ' -f3 "$W/v.t" | median)
     ver=OK
     "$QI" compare -q -f "$sf" -F "$of" "$W/$src" "$vo" || ver=DIFF
     if [ "$of" = qcow2 ]; then "$QI" check -q "$vo" >/dev/null 2>&1 || ver="$ver,CHECKFAIL"; fi
     qs=$(( $(stat -c %b "$qo") * 512 / 1048576 )); vs=$(( $(stat -c %b "$vo") * 512 / 1048576 ))
-    printf '| %s | %.3f | %.3f | **%.2f** | %d | %d | %d | %d | %s |\n' "$id" "$qt" "$vt" \
-        "$(echo "$vt / $qt" | bc -l)" $((qr / 1024)) $((vr / 1024)) "$qs" "$vs" "$ver"
+    printf '| %s | %.3f | %.3f | **%.2f** | %.2f | %.2f | %.2f | %d | %d | %d | %d | %s |\n' \
+        "$id" "$qt" "$vt" "$(echo "$vt / $qt" | bc -l)" "$qc" "$vc" \
+        "$(echo "$vc / ($qc + 0.001)" | bc -l)" $((qr / 1024)) $((vr / 1024)) "$qs" "$vs" "$ver"
     rm -f "$qo" "$vo"
 done <<'EOF2'
 raw-qcow2      raw   fs.raw      qcow2 -
