@@ -267,6 +267,14 @@ struct vdisk_create_opts {
     enum vdisk_prealloc preallocation;
     char    *data_file;             /* owned; qcow2 external data file */
     bool     data_file_raw;
+    char    *subformat;             /* owned; vmdk: monolithicSparse...,
+                                       vpc: dynamic|fixed */
+    bool     force_size;            /* vpc: record the exact size */
+    bool     static_image;          /* vdi: static=on (preallocated) */
+    char    *adapter_type;          /* owned; vmdk: ide|buslogic|lsilogic|
+                                       legacyESX (default ide) */
+    int      hwversion;             /* vmdk: 0 = default (4) */
+    bool     zeroed_grain;          /* vmdk: zeroed-grain GTEs */
     unsigned set;                   /* VDISK_OPT_* bits given explicitly */
 };
 

@@ -22,7 +22,10 @@ void vdisk_create_opts_dispose(struct vdisk_create_opts *o)
     free(o->backing_file);
     free(o->backing_format);
     free(o->data_file);
+    free(o->subformat);
+    free(o->adapter_type);
     o->backing_file = o->backing_format = o->data_file = NULL;
+    o->subformat = o->adapter_type = NULL;
 }
 
 int vdisk_parse_size(const char *s, uint64_t *out, struct vdisk_err *err)
@@ -188,6 +191,36 @@ static int set_one(struct vdisk_create_opts *o, const char *key,
             return vdisk_err_set(err, EINVAL, "invalid parameter value: "
                                  "compression_type=%s", v);
         o->set |= VDISK_OPT_COMPRESSION;
+    } else if (!strcmp(key, "subformat")) {
+        free(o->subformat);
+        o->subformat = xstrdup(v);
+    } else if (!strcmp(key, "adapter_type")) {
+        free(o->adapter_type);
+        o->adapter_type = xstrdup(v);
+    } else if (!strcmp(key, "force_size")) {
+        if ((rc = parse_bool(key, v, &o->force_size, err)) < 0)
+            return rc;
+    } else if (!strcmp(key, "static")) {
+        if ((rc = parse_bool(key, v, &o->static_image, err)) < 0)
+            return rc;
+    } else if (!strcmp(key, "zeroed_grain")) {
+        if ((rc = parse_bool(key, v, &o->zeroed_grain, err)) < 0)
+            return rc;
+    } else if (!strcmp(key, "compat6")) {
+        bool c6;
+        if ((rc = parse_bool(key, v, &c6, err)) < 0)
+            return rc;
+        if (c6)
+            o->hwversion = 6;
+    } else if (!strcmp(key, "hwversion")) {
+        char *end;
+        unsigned long hv = strtoul(v, &end, 10);
+        if (!strcmp(v, "undefined"))
+            hv = 0;
+        else if (*end || hv < 1 || hv > 100)
+            return vdisk_err_set(err, EINVAL, "invalid parameter value: "
+                                 "hwversion=%s", v);
+        o->hwversion = (int)hv;
     } else if (!strcmp(key, "preallocation")) {
         static const char *const names[] = { "off", "metadata", "falloc",
                                              "full" };

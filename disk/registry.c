@@ -11,6 +11,8 @@ const struct vdisk_driver *const vdisk_drivers[] = {
     &vdisk_qcow2_driver,
     &vdisk_qcow_driver,
     &vdisk_vmdk_driver,
+    &vdisk_vpc_driver,
+    &vdisk_vdi_driver,
     &vdisk_raw_driver,
     NULL,
 };

@@ -158,8 +158,15 @@ static uint8_t *vread(const char *path, const char *fmt, unsigned flags,
     return buf;
 }
 
-/* vdisk's reading of `name` equals qemu-img's (convert -O raw). */
+/* vdisk's reading of `name` equals qemu-img's (convert -O raw); also
+ * when probed unless the format can't be probed (fixed VHD). */
+static void same_as_qemu_p(const char *name, const char *fmt, bool probe);
 static void same_as_qemu(const char *name, const char *fmt)
+{
+    same_as_qemu_p(name, fmt, true);
+}
+
+static void same_as_qemu_p(const char *name, const char *fmt, bool probe)
 {
     assert_int_equal(sh("rm -f qref.raw && qemu-img convert -f %s -O raw "
                         "'%s' qref.raw", fmt, name), 0);
@@ -168,7 +175,7 @@ static void same_as_qemu(const char *name, const char *fmt)
     assert_non_null(q);
     char *path = name[0] == '/' ? xstrdup(name) : p(name);
     uint8_t *v = vread(path, fmt, 0, &vn);
-    uint8_t *v2 = vread(path, NULL, 0, &vn);      /* probed too */
+    uint8_t *v2 = vread(path, probe ? NULL : fmt, 0, &vn);
     if (vn != qn)
         fail_msg("%s: size %zu, qemu-img says %zu", name, vn, qn);
     assert_memory_equal(v, q, qn);
@@ -505,6 +512,284 @@ static void vmdk_corrupt(void **state)
     open_fails("src.raw", "vmdk", 0, EINVAL, "not a VMDK image");
 }
 
+/* ---- VHD (vpc) ---------------------------------------------------------- */
+
+static uint32_t be32get(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | b[2] << 8 | b[3];
+}
+
+static void be32put(uint8_t *b, uint32_t v)
+{
+    b[0] = (uint8_t)(v >> 24); b[1] = (uint8_t)(v >> 16);
+    b[2] = (uint8_t)(v >> 8); b[3] = (uint8_t)v;
+}
+
+static void vhd_sum(uint8_t *b, size_t n, size_t at)
+{
+    memset(b + at, 0, 4);
+    uint32_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += b[i];
+    be32put(b + at, ~sum);
+}
+
+static uint64_t vsize(const char *name, const char *fmt)
+{
+    char *path = p(name);
+    struct vdisk_open_opts o = { .format = fmt };
+    struct vdisk *d;
+    struct vdisk_err err = {0};
+    if (vdisk_open(path, &o, &d, &err) < 0)
+        fail_msg("%s: %s", name, err.msg);
+    uint64_t n = vdisk_size(d);
+    vdisk_close(d, NULL);
+    free(path);
+    return n;
+}
+
+/* Create `name` with vdisk (format, -o opts) and write src into it, in
+ * 1 MiB pieces, skipping all-zero pieces. */
+static void vwrite(const char *name, const char *fmt, const char *opts)
+{
+    char *path = p(name);
+    struct vdisk_create_opts o;
+    struct vdisk_err err = {0};
+    vdisk_create_opts_init(&o, fmt);
+    o.size = SRC_SIZE;
+    o.size_set = true;
+    if (opts && vdisk_create_opts_parse(&o, opts, &err) < 0)
+        fail_msg("%s: %s", opts, err.msg);
+    if (vdisk_create(path, &o, &err) < 0)
+        fail_msg("%s: %s", name, err.msg);
+    vdisk_create_opts_dispose(&o);
+    struct vdisk_open_opts oo = { .format = fmt, .flags = VDISK_RDWR };
+    struct vdisk *d;
+    if (vdisk_open(path, &oo, &d, &err) < 0)
+        fail_msg("%s: %s", name, err.msg);
+    static const uint8_t zero[1 << 20];
+    for (size_t off = 0; off < SRC_SIZE; off += 1 << 20) {
+        size_t k = SRC_SIZE - off < (1 << 20) ? SRC_SIZE - off : (1 << 20);
+        if (!memcmp(src + off, zero, k))
+            continue;
+        if (vdisk_pwrite(d, src + off, k, off, &err) < 0)
+            fail_msg("%s: %s", name, err.msg);
+    }
+    if (vdisk_close(d, &err) < 0)
+        fail_msg("%s: %s", name, err.msg);
+    free(path);
+}
+
+static const char *const vpc_variants[] = {
+    "subformat=dynamic", "subformat=fixed", "subformat=dynamic,force_size=on",
+    "subformat=fixed,force_size=on",
+};
+
+static void vpc_qemu_read_and_vxl_write(void **state)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(vpc_variants); i++) {
+        bool fixed = strstr(vpc_variants[i], "fixed") != NULL;
+        assert_int_equal(sh("rm -f q.vhd && qemu-img convert -O vpc -o %s "
+                            "src.raw q.vhd", vpc_variants[i]), 0);
+        same_as_src("q.vhd", "vpc");
+        same_as_qemu_p("q.vhd", "vpc", !fixed);
+        /* vxl writes the same geometry/size as qemu-img */
+        vwrite("w.vhd", "vpc", vpc_variants[i]);
+        assert_int_equal(vsize("w.vhd", "vpc"), vsize("q.vhd", "vpc"));
+        assert_int_equal(sh("qemu-img compare -f vpc -F raw w.vhd src.raw"),
+                         0);
+        same_as_src("w.vhd", "vpc");
+    }
+    /* qemu-io writes into a vxl-made dynamic image, partial blocks */
+    vwrite("w.vhd", "vpc", "subformat=dynamic");
+    assert_int_equal(sh("qemu-io -f vpc -c 'write -P 0x33 2500k 10k' "
+                        "w.vhd"), 0);
+    same_as_qemu("w.vhd", "vpc");
+}
+
+/* A differencing VHD hand-made from two qemu-made dynamic images: the
+ * child's footer type becomes 4 and its header names the parent. */
+static void make_diff(const char *child, const char *out, const char *loc,
+                      bool use_name)
+{
+    size_t n;
+    uint8_t *b = get_file(child, &n);
+    assert_non_null(b);
+    be32put(b + 60, 4);
+    vhd_sum(b, 512, 64);
+    memcpy(b + n - 512, b, 512);
+    uint8_t *h = b + 512;
+    if (use_name) {         /* the parent's name (UTF-16BE) only */
+        for (size_t i = 0; loc[i]; i++)
+            h[64 + 2 * i + 1] = (uint8_t)loc[i];
+    } else {                /* a W2ru locator (UTF-16LE) in the reserved
+                               area of the header */
+        uint8_t *l = h + 576;
+        memcpy(l, "W2ru", 4);
+        be32put(l + 4, 1);
+        be32put(l + 8, (uint32_t)(2 * strlen(loc)));
+        memset(l + 16, 0, 4);
+        be32put(l + 20, 512 + 768);
+        for (size_t i = 0; loc[i]; i++)
+            h[768 + 2 * i] = (uint8_t)loc[i];
+    }
+    vhd_sum(h, 1024, 36);
+    /* qemu marks every sector of a new block as present: keep only the
+     * sectors the test wrote (2048..2057 of block 0) */
+    uint32_t blk = be32get(b + 1536);
+    assert_true(blk != 0xffffffffu);
+    uint8_t *bm = b + (size_t)blk * 512;
+    memset(bm, 0, 512);
+    bm[256] = 0xff;
+    bm[257] = 0xc0;
+    put_file(out, b, n);
+    free(b);
+}
+
+static void vpc_differencing(void **state)
+{
+    assert_int_equal(sh("rm -f base.vhd kid.vhd && qemu-img convert -O vpc "
+                        "src.raw base.vhd && qemu-img create -f vpc kid.vhd "
+                        "3M && qemu-io -f vpc -c 'write -P 0x44 1M 5k' "
+                        "kid.vhd"), 0);
+    uint8_t *want = xmalloc(SRC_SIZE);
+    memcpy(want, src, SRC_SIZE);
+    memset(want + (1 << 20), 0x44, 5 << 10);
+    /* bitmap bits of an allocated block decide (2 MiB blocks: 1 MiB is
+     * in block 0) */
+    make_diff("kid.vhd", "diff.vhd", "base.vhd", false);
+    size_t n;
+    char *path = p("diff.vhd");
+    uint8_t *v = vread(path, "vpc", 0, &n);
+    assert_true(n >= SRC_SIZE);
+    assert_memory_equal(v, want, SRC_SIZE);
+    free(v);
+    struct vdisk_open_opts o = { .format = "vpc" };
+    struct vdisk *d;
+    struct vdisk_err err = {0};
+    assert_int_equal(vdisk_open(path, &o, &d, &err), 0);
+    assert_string_equal(vdisk_backing_name(d), "base.vhd");
+    assert_string_equal(vdisk_backing_format(d), "vpc");
+    vdisk_close(d, NULL);
+    free(path);
+    /* the same through the header's parent name */
+    make_diff("kid.vhd", "diff2.vhd", "base.vhd", true);
+    path = p("diff2.vhd");
+    v = vread(path, "vpc", 0, &n);
+    assert_memory_equal(v, want, SRC_SIZE);
+    free(v);
+    free(path);
+    /* clear bitmap bits: those sectors come from the parent again */
+    uint8_t *b = get_file("diff.vhd", &n);
+    uint32_t blk = be32get(b + 1536);       /* BAT[0] */
+    assert_true(blk != 0xffffffffu);
+    uint8_t *bm = b + (size_t)blk * 512;
+    bm[2048 / 8] = 0;       /* sectors 2048..2055 = bytes 1M..1M+4K */
+    put_file("diff3.vhd", b, n);
+    free(b);
+    memcpy(want + (1 << 20), src + (1 << 20), 4096);
+    path = p("diff3.vhd");
+    v = vread(path, "vpc", 0, &n);
+    assert_memory_equal(v, want, SRC_SIZE);
+    free(v);
+    free(path);
+    /* a differencing image whose parent is missing / itself */
+    make_diff("kid.vhd", "orphan.vhd", "nothere.vhd", false);
+    open_fails("orphan.vhd", "vpc", 0, ENOENT, "nothere.vhd");
+    make_diff("kid.vhd", "self.vhd", "self.vhd", false);
+    open_fails("self.vhd", "vpc", 0, ELOOP, "loop");
+    free(want);
+}
+
+static void vpc_corrupt(void **state)
+{
+    assert_int_equal(sh("rm -f d.vhd f.vhd && qemu-img convert -O vpc "
+                        "src.raw d.vhd && qemu-img convert -O vpc -o "
+                        "subformat=fixed src.raw f.vhd"), 0);
+    patch("d.vhd", "c1.vhd", 30, "x", 1);
+    open_fails("c1.vhd", "vpc", 0, EINVAL, "footer checksum");
+    patch("f.vhd", "c2.vhd", -500, "x", 1);
+    open_fails("c2.vhd", "vpc", 0, EINVAL, "footer checksum");
+    patch("d.vhd", "c3.vhd", 512 + 40, "x", 1);
+    open_fails("c3.vhd", "vpc", 0, EINVAL, "header checksum");
+    size_t n;
+    uint8_t *b = get_file("d.vhd", &n);
+    uint8_t *h = b + 512;
+    /* BAT entry beyond the end, into the BAT, BAT too small/large,
+     * block size */
+    struct { size_t at; uint32_t v; const char *want; int code; } c[] = {
+        { 1536, 0x7fffff00, "beyond the end", EINVAL },
+        { 1536, 3, "into the BAT", EINVAL },
+        { 512 + 28, 1, "too small", EINVAL },
+        { 512 + 28, 0x7fffffff, "too large", EFBIG },
+        { 512 + 32, 3000, "block size", EINVAL },
+        { 512 + 16, 0x7fffff00, "outside the file", EINVAL },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+        uint8_t *x = xmalloc(n);
+        memcpy(x, b, n);
+        be32put(x + c[i].at, c[i].v);
+        vhd_sum(x + 512, 1024, 36);
+        put_file("cx.vhd", x, n);
+        open_fails("cx.vhd", "vpc", 0, c[i].code, c[i].want);
+        free(x);
+    }
+    (void)h;
+    free(b);
+    /* a plain file given as vpc */
+    open_fails("src.raw", "vpc", 0, EINVAL, "no VHD footer");
+    assert_int_equal(sh("head -c 100 d.vhd > short.vhd"), 0);
+    open_fails("short.vhd", "vpc", 0, EINVAL, "too short");
+}
+
+/* ---- VDI --------------------------------------------------------------- */
+
+static void vdi_qemu_read_and_vxl_write(void **state)
+{
+    const char *v[] = { "static=off", "static=on" };
+    for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+        assert_int_equal(sh("rm -f q.vdi && qemu-img convert -O vdi -o %s "
+                            "src.raw q.vdi", v[i]), 0);
+        same_as_src("q.vdi", "vdi");
+        same_as_qemu("q.vdi", "vdi");
+        vwrite("w.vdi", "vdi", v[i]);
+        assert_int_equal(sh("qemu-img check -f vdi w.vdi"), 0);
+        assert_int_equal(sh("qemu-img compare -f vdi -F raw w.vdi src.raw"),
+                         0);
+        same_as_src("w.vdi", "vdi");
+    }
+    /* qemu-io into a vxl-made image; discarded blocks read as zeros */
+    vwrite("w.vdi", "vdi", NULL);
+    assert_int_equal(sh("qemu-io -f vdi -c 'write -P 0x21 2500k 10k' w.vdi"),
+                     0);
+    same_as_qemu("w.vdi", "vdi");
+    assert_int_equal(sh("qemu-img check -f vdi w.vdi"), 0);
+}
+
+static void vdi_corrupt(void **state)
+{
+    assert_int_equal(sh("rm -f d.vdi && qemu-img convert -O vdi src.raw "
+                        "d.vdi"), 0);
+    uint8_t v[4];
+    struct { long at; uint32_t v; const char *want; } c[] = {
+        { 64, 0x12345678, "bad signature" },
+        { 68, 0x00020000, "version" },
+        { 76, 4, "image type" },
+        { 376, 4096, "block size" },
+        { 384, 0x7fffffff, "too many blocks" },
+        { 384, 1, "too small" },
+        { 340, 0x7ffffe00, "outside the file" },
+        { 344, 512, "overlaps" },
+        { 512, 1000, "block map entry 0" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+        le32put(v, c[i].v);
+        patch("d.vdi", "c.vdi", c[i].at, v, 4);
+        open_fails("c.vdi", "vdi", 0, EINVAL, c[i].want);
+    }
+    open_fails("src.raw", "vdi", 0, EINVAL, "bad signature");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +798,11 @@ int main(void)
         cmocka_unit_test(vmdk_real_images),
         cmocka_unit_test(vmdk_descriptor_variants),
         cmocka_unit_test(vmdk_corrupt),
+        cmocka_unit_test(vpc_qemu_read_and_vxl_write),
+        cmocka_unit_test(vpc_differencing),
+        cmocka_unit_test(vpc_corrupt),
+        cmocka_unit_test(vdi_qemu_read_and_vxl_write),
+        cmocka_unit_test(vdi_corrupt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,674 @@
+/* disk/vpc.c — Microsoft VHD images (QEMU's "vpc"): fixed (data + footer),
+ * dynamic (footer copy, dynamic header, BAT, blocks of sector bitmap +
+ * data) and differencing (dynamic + parent locators; sectors whose bitmap
+ * bit is clear come from the parent, format "vpc").  Checksums of the
+ * footer and dynamic header are verified.  Virtual size follows QEMU: the
+ * CHS geometry unless the creator is known to use current_size (or the
+ * geometry is the maximum); `force_size` creates images that record the
+ * exact size with creator "qem2".  Read and write (fixed, dynamic). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "disk/internal.h"
+
+#define VHD_FIXED   2
+#define VHD_DYNAMIC 3
+#define VHD_DIFF    4
+#define VHD_UNALLOC 0xffffffffu
+#define VHD_MAX_GEOMETRY (65535ull * 16 * 255)
+#define VHD_MAX_SECTORS  0xff000000ull      /* 2040 GiB, as QEMU */
+#define VHD_MAX_BAT      (1u << 24)         /* entries (32 TiB of 2M) */
+#define VHD_EPOCH 946684800                 /* 2000-01-01 */
+
+struct vpc {
+    uint8_t footer[512];
+    int type;
+    uint64_t fsize;
+    uint64_t bat_off;           /* bytes */
+    uint32_t bat_n;
+    uint32_t *bat;              /* host order */
+    uint32_t block;             /* bytes */
+    uint32_t bitmap_bytes;      /* rounded to 512 */
+    uint8_t *bitmap;            /* cached bitmap (differencing) */
+    uint32_t bitmap_idx;        /* UINT32_MAX = none */
+    uint64_t free_off;          /* where the next block goes (writes) */
+    bool dirty_footer;
+};
+
+static uint32_t vhd_checksum(const uint8_t *b, size_t n, size_t skip)
+{
+    uint32_t s = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i < skip || i >= skip + 4)
+            s += b[i];
+    return ~s;
+}
+
+static bool is_footer(const uint8_t *b)
+{
+    return !memcmp(b, "conectix", 8);
+}
+
+static int vpc_probe(const uint8_t *head, size_t len)
+{
+    /* fixed images have no header; only the footer at the end says VHD,
+     * and the probe sees the head: dynamic/differencing only (as QEMU) */
+    if (len >= 8 && is_footer(head))
+        return 100;
+    return 0;
+}
+
+/* QEMU's rule for the virtual size (see the file comment). */
+static uint64_t vhd_size(const uint8_t *f)
+{
+    uint64_t chs = (uint64_t)be16(f + 56) * f[58] * f[59];
+    const char *app = (const char *)f + 28;
+    bool use_chs = memcmp(app, "win ", 4) && memcmp(app, "qem2", 4) &&
+                   memcmp(app, "d2v ", 4) && memcmp(app, "CTXS", 4) &&
+                   memcmp(app, "tap\0", 4);
+    if (!use_chs || chs == VHD_MAX_GEOMETRY)
+        return be64(f + 48) / 512 * 512;
+    return chs * 512;
+}
+
+static void vpc_free(struct vpc *s)
+{
+    free(s->bat);
+    free(s->bitmap);
+    s->bat = NULL;
+    s->bitmap = NULL;
+}
+
+/* Decode UTF-16 (le or be) to UTF-8 (BMP only; others fail). */
+static char *utf16_to_utf8(const uint8_t *b, size_t n, bool le)
+{
+    strbuf sb = {0};
+    sb_puts(&sb, "");
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        unsigned c = le ? (unsigned)(b[i] | b[i + 1] << 8)
+                        : (unsigned)(b[i] << 8 | b[i + 1]);
+        if (c == 0)
+            break;
+        if (c >= 0xd800 && c < 0xe000) {
+            sb_free(&sb);
+            return NULL;
+        }
+        if (c < 0x80) {
+            sb_putc(&sb, (char)c);
+        } else if (c < 0x800) {
+            sb_putc(&sb, (char)(0xc0 | c >> 6));
+            sb_putc(&sb, (char)(0x80 | (c & 0x3f)));
+        } else {
+            sb_putc(&sb, (char)(0xe0 | c >> 12));
+            sb_putc(&sb, (char)(0x80 | ((c >> 6) & 0x3f)));
+            sb_putc(&sb, (char)(0x80 | (c & 0x3f)));
+        }
+    }
+    return sb_steal(&sb);
+}
+
+/* The parent's name from the locators: a relative Windows path (W2ru)
+ * first, then a "file://" URL (MacX), then the bare parent name of the
+ * header (looked up next to the child).  Backslashes become slashes. */
+static char *parent_name(struct vdisk *d, struct vpc *s, const uint8_t *h,
+                         struct vdisk_err *err)
+{
+    static const char *const order[] = { "W2ru", "MacX", NULL };
+    char *name = NULL;
+    for (int k = 0; order[k] && !name; k++) {
+        for (int i = 0; i < 8 && !name; i++) {
+            const uint8_t *l = h + 576 + 24 * i;
+            if (memcmp(l, order[k], 4))
+                continue;
+            uint32_t len = be32(l + 8);
+            uint64_t off = be64(l + 16);
+            if (len == 0 || len > 4096 || off > s->fsize ||
+                len > s->fsize - off)
+                continue;
+            uint8_t *buf = xmalloc(len);
+            if (vd_pread_exact(d->fd, buf, len, off, d->filename, err) == 0) {
+                if (k == 0) {
+                    name = utf16_to_utf8(buf, len, true);
+                } else if (len > 7 && !memcmp(buf, "file://", 7)) {
+                    name = xstrndup((char *)buf + 7, len - 7);
+                }
+            }
+            free(buf);
+            if (name && !*name) {
+                free(name);
+                name = NULL;
+            }
+        }
+    }
+    if (!name) {
+        name = utf16_to_utf8(h + 64, 512, false);
+        if (name && !*name) {
+            free(name);
+            name = NULL;
+        }
+    }
+    if (!name)
+        return NULL;
+    for (char *c = name; *c; c++)
+        if (*c == '\\')
+            *c = '/';
+    if (!strncmp(name, "./", 2))
+        memmove(name, name + 2, strlen(name + 2) + 1);
+    return name;
+}
+
+static int open_dynamic(struct vdisk *d, struct vpc *s, struct vdisk_err *err)
+{
+    uint64_t hoff = be64(s->footer + 16);
+    uint8_t h[1024];
+    if (hoff > s->fsize || s->fsize - hoff < sizeof(h))
+        return vdisk_err_set(err, EINVAL, "'%s': dynamic header offset %llu "
+                             "lies outside the file", d->filename,
+                             (unsigned long long)hoff);
+    int rc = vd_pread_exact(d->fd, h, sizeof(h), hoff, d->filename, err);
+    if (rc < 0)
+        return rc;
+    if (memcmp(h, "cxsparse", 8))
+        return vdisk_err_set(err, EINVAL, "'%s': bad dynamic header cookie",
+                             d->filename);
+    if (vhd_checksum(h, sizeof(h), 36) != be32(h + 36))
+        return vdisk_err_set(err, EINVAL, "'%s': incorrect dynamic header "
+                             "checksum", d->filename);
+    s->block = be32(h + 32);
+    if (s->block < 512 || s->block > (256u << 20) ||
+        (s->block & (s->block - 1)))
+        return vdisk_err_set(err, EINVAL, "'%s': invalid block size %u",
+                             d->filename, s->block);
+    s->bat_n = be32(h + 28);
+    s->bat_off = be64(h + 16);
+    if (s->bat_n > VHD_MAX_BAT)
+        return vdisk_err_set(err, EFBIG, "'%s': BAT of %u entries is too "
+                             "large", d->filename, s->bat_n);
+    if ((uint64_t)s->bat_n * s->block < d->size)
+        return vdisk_err_set(err, EINVAL, "'%s': BAT of %u entries is too "
+                             "small for the disk size", d->filename,
+                             s->bat_n);
+    uint64_t bytes = (uint64_t)s->bat_n * 4;
+    if (s->bat_off > s->fsize || bytes > s->fsize - s->bat_off)
+        return vdisk_err_set(err, EINVAL, "'%s': BAT lies outside the file",
+                             d->filename);
+    s->bat = xmalloc(bytes ? bytes : 4);
+    rc = vd_pread_exact(d->fd, s->bat, bytes, s->bat_off, d->filename, err);
+    if (rc < 0)
+        return rc;
+    uint64_t bsec = s->block / 512;
+    s->bitmap_bytes = (uint32_t)(((bsec + 7) / 8 + 511) / 512 * 512);
+    uint64_t end = s->bat_off + (bytes + 511) / 512 * 512;
+    for (uint32_t i = 0; i < s->bat_n; i++) {
+        s->bat[i] = be32(&s->bat[i]);
+        if (s->bat[i] == VHD_UNALLOC)
+            continue;
+        uint64_t bo = (uint64_t)s->bat[i] * 512;
+        if (bo >= s->fsize)
+            return vdisk_err_set(err, EINVAL, "'%s': BAT entry %u points "
+                                 "beyond the end of the file", d->filename,
+                                 i);
+        if (bo < s->bat_off + bytes && bo + s->bitmap_bytes + s->block >
+                                       s->bat_off)
+            return vdisk_err_set(err, EINVAL, "'%s': BAT entry %u points "
+                                 "into the BAT", d->filename, i);
+        if (bo + s->bitmap_bytes + s->block > end)
+            end = bo + s->bitmap_bytes + s->block;
+    }
+    s->free_off = end;
+    s->bitmap = xmalloc(s->bitmap_bytes);
+    s->bitmap_idx = UINT32_MAX;
+    if (s->type == VHD_DIFF) {
+        char *pn = parent_name(d, s, h, err);
+        if (!pn)
+            return vdisk_err_set(err, EINVAL, "'%s': differencing image "
+                                 "without a usable parent locator",
+                                 d->filename);
+        d->backing_name = pn;
+        d->backing_fmt = xstrdup("vpc");
+    }
+    d->cluster_size = s->block;
+    return 0;
+}
+
+static int vpc_open(struct vdisk *d, int fd, unsigned flags,
+                    struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    struct stat st;
+    int rc;
+    if (fstat(fd, &st) < 0) {
+        rc = vdisk_err_set(err, errno, "'%s': %s", d->filename,
+                           strerror(errno));
+        goto fail;
+    }
+    s->fsize = (uint64_t)st.st_size;
+    if (s->fsize < 512) {
+        rc = vdisk_err_set(err, EINVAL, "'%s': too short for a VHD image",
+                           d->filename);
+        goto fail;
+    }
+    /* dynamic images start with a footer copy; fixed ones only end in
+     * one (some writers leave a 511-byte footer: not supported) */
+    rc = vd_pread_exact(fd, s->footer, 512, 0, d->filename, err);
+    if (rc == 0 && !is_footer(s->footer))
+        rc = vd_pread_exact(fd, s->footer, 512, s->fsize - 512, d->filename,
+                            err);
+    if (rc < 0)
+        goto fail;
+    if (!is_footer(s->footer)) {
+        rc = vdisk_err_set(err, EINVAL, "'%s': no VHD footer (cookie "
+                           "'conectix' missing)", d->filename);
+        goto fail;
+    }
+    if (vhd_checksum(s->footer, 512, 64) != be32(s->footer + 64)) {
+        rc = vdisk_err_set(err, EINVAL, "'%s': incorrect footer checksum",
+                           d->filename);
+        goto fail;
+    }
+    s->type = (int)be32(s->footer + 60);
+    d->size = vhd_size(s->footer);
+    if (s->type == VHD_FIXED) {
+        if (d->size > s->fsize - 512)
+            d->size = (s->fsize - 512) / 512 * 512;  /* as the data lasts */
+        d->zero_init = true;
+    } else if (s->type == VHD_DYNAMIC || s->type == VHD_DIFF) {
+        rc = open_dynamic(d, s, err);
+        if (rc < 0)
+            goto fail;
+        d->zero_init = s->type == VHD_DYNAMIC;
+    } else {
+        rc = vdisk_err_set(err, ENOTSUP, "'%s': unsupported VHD disk type %d",
+                           d->filename, s->type);
+        goto fail;
+    }
+    return 0;
+fail:
+    vpc_free(s);
+    close(fd);
+    return rc;
+}
+
+static int write_footer(struct vdisk *d, struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    if (s->type == VHD_FIXED)
+        return 0;
+    int rc = vd_pwrite_fd(d->fd, s->footer, 512, s->free_off, d->filename,
+                          err);
+    if (rc == 0 && ftruncate(d->fd, (off_t)(s->free_off + 512)) < 0)
+        rc = vdisk_err_set(err, errno, "'%s': %s", d->filename,
+                           strerror(errno));
+    if (rc == 0)
+        s->dirty_footer = false;
+    return rc;
+}
+
+static int vpc_close(struct vdisk *d, struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    int rc = 0;
+    if (s->dirty_footer)
+        rc = write_footer(d, err);
+    vpc_free(s);
+    close(d->fd);
+    return rc;
+}
+
+/* Bitmap of block bi (differencing): bit set = sector in this image. */
+static int load_bitmap(struct vdisk *d, uint32_t bi, struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    if (s->bitmap_idx == bi)
+        return 0;
+    s->bitmap_idx = UINT32_MAX;
+    int rc = vd_pread_fd(d->fd, s->bitmap, s->bitmap_bytes,
+                         (uint64_t)s->bat[bi] * 512, d->filename, err);
+    if (rc == 0)
+        s->bitmap_idx = bi;
+    return rc;
+}
+
+/* Status of the run at off within one block: 0 = unallocated (parent or
+ * zeros), 1 = data at *host; *run = bytes (<= len). */
+static int lookup(struct vdisk *d, uint64_t off, uint64_t len, int *state,
+                  uint64_t *host, uint64_t *run, struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    uint64_t bi = off / s->block, bo = off % s->block;
+    uint64_t n = s->block - bo < len ? s->block - bo : len;
+    *run = n;
+    *state = 0;
+    if (bi >= s->bat_n || s->bat[bi] == VHD_UNALLOC)
+        return 0;
+    uint64_t base = (uint64_t)s->bat[bi] * 512 + s->bitmap_bytes;
+    *host = base + bo;
+    *state = 1;
+    if (s->type != VHD_DIFF)
+        return 0;
+    int rc = load_bitmap(d, (uint32_t)bi, err);
+    if (rc < 0)
+        return rc;
+    uint64_t sec = bo / 512;
+    bool set = s->bitmap[sec / 8] & (0x80 >> (sec % 8));
+    *state = set;
+    uint64_t r = 512 - bo % 512;
+    while (r < n) {
+        uint64_t k = (bo + r) / 512;
+        bool b = s->bitmap[k / 8] & (0x80 >> (k % 8));
+        if (b != set)
+            break;
+        r += 512;
+    }
+    *run = r < n ? r : n;
+    return 0;
+}
+
+static int vpc_pread(struct vdisk *d, void *buf, size_t n, uint64_t off,
+                     struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    if (s->type == VHD_FIXED)
+        return vd_pread_fd(d->fd, buf, n, off, d->filename, err);
+    uint8_t *p = buf;
+    while (n > 0) {
+        int st;
+        uint64_t host = 0, run;
+        int rc = lookup(d, off, n, &st, &host, &run, err);
+        if (rc < 0)
+            return rc;
+        if (st)
+            rc = vd_pread_fd(d->fd, p, run, host, d->filename, err);
+        else
+            rc = vd_read_backing(d, p, run, off, err);
+        if (rc < 0)
+            return rc;
+        p += run;
+        off += run;
+        n -= run;
+    }
+    return 0;
+}
+
+static int vpc_block_status(struct vdisk *d, uint64_t off, uint64_t len,
+                            struct vdisk_extent *ext, struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    ext->off = off;
+    ext->host_offset = 0;
+    if (s->type == VHD_FIXED) {
+        ext->len = len;
+        ext->flags = VDISK_EXT_ALLOCATED | VDISK_EXT_DATA | VDISK_EXT_OFFSET;
+        ext->host_offset = off;
+        return 0;
+    }
+    int st;
+    uint64_t host = 0, run;
+    int rc = lookup(d, off, len, &st, &host, &run, err);
+    if (rc < 0)
+        return rc;
+    /* coalesce following blocks of the same state */
+    while (run < len) {
+        int st2;
+        uint64_t h2 = 0, r2;
+        rc = lookup(d, off + run, len - run, &st2, &h2, &r2, err);
+        if (rc < 0)
+            return rc;
+        if (st2 != st || (st && h2 != host + run))
+            break;
+        run += r2;
+    }
+    ext->len = run;
+    if (st) {
+        ext->flags = VDISK_EXT_ALLOCATED | VDISK_EXT_DATA | VDISK_EXT_OFFSET;
+        ext->host_offset = host;
+    } else {
+        ext->flags = 0;
+    }
+    return 0;
+}
+
+/* ---- writes ------------------------------------------------------------ */
+
+static int alloc_block(struct vdisk *d, uint32_t bi, struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    uint64_t at = s->free_off;
+    /* bitmap all set (every sector belongs to this image) + zero data */
+    uint8_t *bm = xmalloc(s->bitmap_bytes);
+    memset(bm, 0xff, s->bitmap_bytes);
+    int rc = vd_pwrite_fd(d->fd, bm, s->bitmap_bytes, at, d->filename, err);
+    free(bm);
+    if (rc == 0 && ftruncate(d->fd, (off_t)(at + s->bitmap_bytes + s->block))
+                   < 0)
+        rc = vdisk_err_set(err, errno, "'%s': %s", d->filename,
+                           strerror(errno));
+    if (rc < 0)
+        return rc;
+    uint8_t e[4];
+    put_be32(e, (uint32_t)(at / 512));
+    rc = vd_pwrite_fd(d->fd, e, 4, s->bat_off + (uint64_t)bi * 4,
+                      d->filename, err);
+    if (rc < 0)
+        return rc;
+    s->bat[bi] = (uint32_t)(at / 512);
+    s->free_off = at + s->bitmap_bytes + s->block;
+    s->dirty_footer = true;
+    s->bitmap_idx = UINT32_MAX;
+    return 0;
+}
+
+static int vpc_pwrite(struct vdisk *d, const void *buf, size_t n,
+                      uint64_t off, struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    if (s->type == VHD_FIXED)
+        return vd_pwrite_fd(d->fd, buf, n, off, d->filename, err);
+    if (s->type == VHD_DIFF)
+        return vdisk_err_set(err, ENOTSUP, "'%s': writing differencing VHD "
+                             "images is not supported", d->filename);
+    const uint8_t *p = buf;
+    while (n > 0) {
+        uint64_t bi = off / s->block, bo = off % s->block;
+        size_t len = s->block - bo < n ? (size_t)(s->block - bo) : n;
+        int rc = 0;
+        if (s->bat[bi] == VHD_UNALLOC)
+            rc = alloc_block(d, (uint32_t)bi, err);
+        if (rc == 0)
+            rc = vd_pwrite_fd(d->fd, p, len, (uint64_t)s->bat[bi] * 512 +
+                              s->bitmap_bytes + bo, d->filename, err);
+        if (rc < 0)
+            return rc;
+        p += len;
+        off += len;
+        n -= len;
+    }
+    return 0;
+}
+
+static int vpc_pwrite_zeroes(struct vdisk *d, uint64_t off, uint64_t len,
+                             unsigned flags, struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    if (s->type != VHD_DYNAMIC)
+        return -ENOTSUP;
+    /* unallocated blocks already read as zeros */
+    while (len > 0) {
+        uint64_t bi = off / s->block, bo = off % s->block;
+        uint64_t l = s->block - bo < len ? s->block - bo : len;
+        if (s->bat[bi] != VHD_UNALLOC)
+            return -ENOTSUP;        /* the core writes zero bytes */
+        off += l;
+        len -= l;
+    }
+    return 0;
+}
+
+static int vpc_flush(struct vdisk *d, struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
+    int rc = s->dirty_footer ? write_footer(d, err) : 0;
+    if (rc == 0 && fdatasync(d->fd) < 0)
+        rc = vdisk_err_set(err, errno, "'%s': flush failed: %s", d->filename,
+                           strerror(errno));
+    return rc;
+}
+
+/* ---- create ------------------------------------------------------------- */
+
+/* CHS geometry for a size, as in the VHD specification (appendix). */
+static void chs(uint64_t sectors, uint16_t *c, uint8_t *h, uint8_t *spt)
+{
+    uint64_t cth;
+    unsigned heads, sec;
+    if (sectors > VHD_MAX_GEOMETRY)
+        sectors = VHD_MAX_GEOMETRY;
+    if (sectors >= 65535ull * 16 * 63) {
+        sec = 255;
+        heads = 16;
+        cth = sectors / sec;
+    } else {
+        sec = 17;
+        cth = sectors / sec;
+        heads = (unsigned)((cth + 1023) / 1024);
+        if (heads < 4)
+            heads = 4;
+        if (cth >= (uint64_t)heads * 1024 || heads > 16) {
+            sec = 31;
+            heads = 16;
+            cth = sectors / sec;
+        }
+        if (cth >= (uint64_t)heads * 1024) {
+            sec = 63;
+            heads = 16;
+            cth = sectors / sec;
+        }
+    }
+    *c = (uint16_t)(cth / heads);
+    *h = (uint8_t)heads;
+    *spt = (uint8_t)sec;
+}
+
+static void make_footer(uint8_t *f, uint64_t size, int type, bool force,
+                        uint64_t data_off)
+{
+    memset(f, 0, 512);
+    memcpy(f, "conectix", 8);
+    put_be32(f + 8, 2);
+    put_be32(f + 12, 0x00010000);
+    put_be64(f + 16, data_off);
+    put_be32(f + 24, (uint32_t)(time(NULL) - VHD_EPOCH));
+    memcpy(f + 28, force ? "qem2" : "qemu", 4);
+    put_be32(f + 32, 0x00050003);
+    memcpy(f + 36, "Wi2k", 4);
+    uint16_t c;
+    uint8_t h, spt;
+    chs(size / 512, &c, &h, &spt);
+    put_be64(f + 40, size);
+    put_be64(f + 48, size);
+    put_be16(f + 56, c);
+    f[58] = h;
+    f[59] = spt;
+    put_be32(f + 60, (uint32_t)type);
+    for (int i = 0; i < 16; i++)
+        f[68 + i] = (uint8_t)rand();
+    f[68 + 6] = (uint8_t)((f[68 + 6] & 0x0f) | 0x40);
+    f[68 + 8] = (uint8_t)((f[68 + 8] & 0x3f) | 0x80);
+    put_be32(f + 64, vhd_checksum(f, 512, 64));
+}
+
+static int vpc_create(const char *path, const struct vdisk_create_opts *o,
+                      struct vdisk_err *err)
+{
+    if (o->backing_file)
+        return vdisk_err_set(err, ENOTSUP, "'%s': vxl does not create "
+                             "differencing VHD images", path);
+    bool fixed = o->subformat && !strcmp(o->subformat, "fixed");
+    if (o->subformat && !fixed && strcmp(o->subformat, "dynamic"))
+        return vdisk_err_set(err, EINVAL, "invalid subformat '%s' for vpc "
+                             "(use fixed or dynamic)", o->subformat);
+    uint64_t size = o->size;
+    bool force = o->force_size;
+    if (!force) {
+        /* as QEMU: the size the CHS geometry can express (rounded down,
+         * or up to one more cylinder when that covers the request) */
+        uint16_t c;
+        uint8_t h, spt;
+        uint64_t secs = size / 512;
+        chs(secs, &c, &h, &spt);
+        uint64_t got = (uint64_t)c * h * spt;
+        for (uint64_t i = 1; got < secs && i < 65536; i++) {
+            chs(secs + i, &c, &h, &spt);
+            got = (uint64_t)c * h * spt;
+        }
+        if (got == VHD_MAX_GEOMETRY || got < secs)
+            force = true;       /* beyond CHS: the footer size counts */
+        else
+            size = got * 512;
+    }
+    if (!fixed && size / 512 > VHD_MAX_SECTORS)
+        return vdisk_err_set(err, EFBIG, "'%s': dynamic VHD images are "
+                             "limited to 2040 GiB", path);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return vdisk_err_set(err, errno, "could not create '%s': %s", path,
+                             strerror(errno));
+    uint8_t f[512];
+    int rc;
+    if (fixed) {
+        make_footer(f, size, VHD_FIXED, force, UINT64_MAX);
+        rc = vd_pwrite_fd(fd, f, 512, size, path, err);
+    } else {
+        uint32_t block = 2u << 20;
+        uint32_t n = (uint32_t)((size + block - 1) / block);
+        uint64_t bat_bytes = ((uint64_t)n * 4 + 511) / 512 * 512;
+        make_footer(f, size, VHD_DYNAMIC, force, 512);
+        uint8_t h[1024] = {0};
+        memcpy(h, "cxsparse", 8);
+        put_be64(h + 8, UINT64_MAX);
+        put_be64(h + 16, 1536);
+        put_be32(h + 24, 0x00010000);
+        put_be32(h + 28, n);
+        put_be32(h + 32, block);
+        put_be32(h + 36, vhd_checksum(h, 1024, 36));
+        uint8_t *bat = xmalloc(bat_bytes ? bat_bytes : 1);
+        memset(bat, 0xff, bat_bytes);
+        rc = vd_pwrite_fd(fd, f, 512, 0, path, err);
+        if (rc == 0)
+            rc = vd_pwrite_fd(fd, h, 1024, 512, path, err);
+        if (rc == 0)
+            rc = vd_pwrite_fd(fd, bat, bat_bytes, 1536, path, err);
+        if (rc == 0)
+            rc = vd_pwrite_fd(fd, f, 512, 1536 + bat_bytes, path, err);
+        free(bat);
+    }
+    if (close(fd) < 0 && rc == 0)
+        rc = vdisk_err_set(err, errno, "'%s': %s", path, strerror(errno));
+    return rc;
+}
+
+static const char *const vpc_opts[] = {
+    "force_size", "size", "subformat", NULL,
+};
+
+const struct vdisk_driver vdisk_vpc_driver = {
+    .name = "vpc",
+    .priv_size = sizeof(struct vpc),
+    .probe = vpc_probe,
+    .open = vpc_open,
+    .close = vpc_close,
+    .pread = vpc_pread,
+    .pwrite = vpc_pwrite,
+    .pwrite_zeroes = vpc_pwrite_zeroes,
+    .flush = vpc_flush,
+    .block_status = vpc_block_status,
+    .create = vpc_create,
+    .create_opts = vpc_opts,
+    .zero_init = true,
+};
