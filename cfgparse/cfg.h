@@ -16,7 +16,7 @@
  *    that undefined), but its contents are unspecified: treat a failed
  *    read as fatal, as xl does.
  *
- * Grammar (exactly libxlu's; see cfgparse/cfg_lex.c for the details):
+ * Grammar (exactly libxlu's; docs/xl-cfg-syntax.md lists every quirk):
  *
  *     file      := { stmt } [ assignment ]      -- last one needs no ';'/NL
  *     stmt      := assignment (NL | ';') | NL | ';'

@@ -129,7 +129,8 @@ static bool exhausted(struct parser *ps, int depth)
         return false;
     struct cfg_token *t = la(ps);
     cfg__lex_error(&ps->lx, t->bline, 0, t->off, t->line, t->col,
-                   "libxlu's parser stack holds about 5000 levels",
+                   "libxlu's parser stack allows 1999 to 4996 levels, "
+                   "depending on the items before each `['",
                    "lists nested too deeply");
     ps->failed = ps->aborted = true;
     return true;
