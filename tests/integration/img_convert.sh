@@ -28,6 +28,9 @@ qw l1.qcow2 "write -P 0x11 1M 128k" "write -z 20M 1M" "write -P 0x12 33M 4k"
 qw l2.qcow2 "write -P 0x21 1088k 64k" "discard 7M 64k"
 "$QI" create -q -f qcow2 -b l2.qcow2 -F qcow2 l3.qcow2
 qw l3.qcow2 "write -P 0x31 40M 100k"
+cp s.qcow2 ssnap.qcow2
+"$QI" snapshot -c before ssnap.qcow2
+qw ssnap.qcow2 "write -P 0x41 2M 192k" "write -z 20M 64k"   # after the snapshot
 sum_before=$(cat s.raw s.qcow2 l3.qcow2 | md5sum)
 
 # converts: vxl output must equal the source and pass qemu-img check
@@ -56,6 +59,15 @@ conv_ok "raw->raw" raw s.raw raw o8.raw
 for src in s.qcow2 s2.qcow2 sc.qcow2 sz.qcow2 sx.qcow2 s512.qcow2 s2m.qcow2 l3.qcow2; do
     conv_ok "$src->raw" qcow2 "$src" raw "o-$src.raw"
     conv_ok "$src->qcow2" qcow2 "$src" qcow2 "o-$src.qcow2"
+done
+conv_ok "ssnap.qcow2->raw (current state, not the snapshot)" qcow2 ssnap.qcow2 raw o-ssnap.raw
+# every source into each qcow2 option set
+for src in s2.qcow2 sz.qcow2 sx.qcow2 s512.qcow2 l3.qcow2 ssnap.qcow2; do
+    conv_ok "$src->qcow2 v2" qcow2 "$src" qcow2 "v2-$src" -o compat=0.10
+    conv_ok "$src->qcow2 extl2 16k" qcow2 "$src" qcow2 "x-$src" -o extended_l2=on,cluster_size=16k
+    conv_ok "$src->qcow2 -c zstd 2M" qcow2 "$src" qcow2 "z-$src" -c -o compression_type=zstd,cluster_size=2M
+    conv_ok "$src->qcow2 refcount_bits=1" qcow2 "$src" qcow2 "r-$src" -o refcount_bits=1,cluster_size=4k
+    rm -f "v2-$src" "x-$src" "z-$src" "r-$src"
 done
 conv_ok "qcow2 -c ->qcow2 -c" qcow2 sc.qcow2 qcow2 o9.qcow2 -c
 conv_ok "chain->qcow2 -c -m 4 -W" qcow2 l3.qcow2 qcow2 o10.qcow2 -c -m 4 -W
