@@ -790,6 +790,72 @@ static void vdi_corrupt(void **state)
     open_fails("src.raw", "vdi", 0, EINVAL, "bad signature");
 }
 
+/* ---- VMDK write ---------------------------------------------------------- */
+
+static void vmdk_vxl_write(void **state)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(vmdk_subformats); i++) {
+        char *o = xasprintf("subformat=%s", vmdk_subformats[i]);
+        assert_int_equal(sh("rm -f w*.vmdk"), 0);
+        vwrite("w.vmdk", "vmdk", o);
+        if (sh("qemu-img check -f vmdk w.vmdk") != 0)
+            fail_msg("%s: qemu-img check failed", o);
+        if (sh("qemu-img compare -f vmdk -F raw w.vmdk src.raw") != 0)
+            fail_msg("%s: qemu-img compare failed", o);
+        same_as_src("w.vmdk", "vmdk");
+        free(o);
+    }
+    /* qemu-io writes into vxl-made sparse and flat images */
+    vwrite("w.vmdk", "vmdk", "adapter_type=lsilogic,hwversion=6");
+    assert_int_equal(sh("grep -a -q 'ddb.adapterType = \"lsilogic\"' "
+                        "w.vmdk && qemu-io -f vmdk -c 'write -P 0x66 "
+                        "1000k 100k' w.vmdk && qemu-img check w.vmdk"), 0);
+    same_as_qemu("w.vmdk", "vmdk");
+
+    /* streamOptimized written in odd pieces (partial grains wait in a
+     * buffer), through compressed writes, and a grain written twice */
+    char *path = p("st.vmdk");
+    struct vdisk_create_opts o;
+    struct vdisk_err err = {0};
+    vdisk_create_opts_init(&o, "vmdk");
+    o.size = SRC_SIZE;
+    o.size_set = true;
+    assert_int_equal(vdisk_create_opts_parse(&o, "subformat=streamOptimized",
+                                             &err), 0);
+    assert_int_equal(vdisk_create(path, &o, &err), 0);
+    vdisk_create_opts_dispose(&o);
+    struct vdisk_open_opts oo = { .format = "vmdk", .flags = VDISK_RDWR };
+    struct vdisk *d;
+    assert_int_equal(vdisk_open(path, &oo, &d, &err), 0);
+    assert_int_equal(vdisk_cluster_size(d), 65536);
+    for (size_t off = 0; off < (1 << 20);) {
+        size_t k = 77777 < (1 << 20) - off ? 77777 : (1 << 20) - off;
+        if (vdisk_pwrite(d, src + off, k, off, &err) < 0)
+            fail_msg("%s", err.msg);
+        off += k;
+    }
+    for (size_t off = 1 << 20; off < SRC_SIZE; off += 65536)
+        if (vdisk_pwrite_compressed(d, src + off, 65536, off, &err) < 0)
+            fail_msg("%s", err.msg);
+    assert_int_equal(vdisk_pwrite(d, src, 512, 0, &err), -ENOTSUP);
+    assert_non_null(strstr(err.msg, "already written"));
+    assert_int_equal(vdisk_close(d, &err), 0);
+    free(path);
+    assert_int_equal(sh("qemu-img check -f vmdk st.vmdk && qemu-img compare "
+                        "-f vmdk -F raw st.vmdk src.raw"), 0);
+    same_as_src("st.vmdk", "vmdk");
+    /* bad options */
+    vdisk_create_opts_init(&o, "vmdk");
+    o.size = 1 << 20;
+    o.size_set = true;
+    assert_int_equal(vdisk_create_opts_parse(&o, "subformat=tape", &err), 0);
+    path = p("bad.vmdk");
+    assert_int_equal(vdisk_create(path, &o, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "subformat"));
+    vdisk_create_opts_dispose(&o);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,6 +864,7 @@ int main(void)
         cmocka_unit_test(vmdk_real_images),
         cmocka_unit_test(vmdk_descriptor_variants),
         cmocka_unit_test(vmdk_corrupt),
+        cmocka_unit_test(vmdk_vxl_write),
         cmocka_unit_test(vpc_qemu_read_and_vxl_write),
         cmocka_unit_test(vpc_differencing),
         cmocka_unit_test(vpc_corrupt),
