@@ -310,10 +310,9 @@ int img_map(int argc, char **argv)
             goto out;
         curr = next;
     }
-    if (curr.length > 0 || ofmt == OFMT_JSON) {
-        if (curr.length > 0 && dump_map_entry(ofmt, &curr, NULL) < 0)
-            goto out;
-    }
+    /* qemu-img always dumps the last entry, even an empty one */
+    if (dump_map_entry(ofmt, &curr, NULL) < 0)
+        goto out;
     ret = 0;
 out:
     if (ofmt == OFMT_JSON)

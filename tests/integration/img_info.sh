@@ -49,6 +49,10 @@ same "map human chain" "map top.qcow2"
 same "map human compressed refuses" "map c.qcow2"
 known "map --start-offset/--max-length" \
      "map --output=json --start-offset=1M --max-length=8200k top.qcow2"
+"$QI" create -q -f raw empty.raw 0
+same "map json of an empty image" "map --output=json empty.raw"
+same "map human of an empty image" "map empty.raw"
+same "map json past the end" "map --output=json --start-offset=100M r.raw"
 same "snapshot -l" "snapshot -l snap.qcow2"
 same "snapshot -l without snapshots" "snapshot -l v3.qcow2"
 same "measure qcow2 from qcow2" "measure -O qcow2 v3.qcow2"
