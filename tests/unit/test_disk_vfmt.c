@@ -344,6 +344,25 @@ static void vmdk_descriptor_variants(void **state)
     free(v);
     free(path);
 
+    /* ESX descriptors: VMFS / VMFSRAW / VMFSRDM extents are flat data */
+    const char *esx[] = { "vmfs\"\nRW 2048 VMFS", "vmfsThin\"\nRW 2048 VMFS",
+                          "vmfsRaw\"\nRW 2048 VMFSRAW",
+                          "vmfsRawDeviceMap\"\nRW 2048 VMFSRDM" };
+    for (size_t i = 0; i < ARRAY_SIZE(esx); i++) {
+        char *t = xasprintf("# Disk DescriptorFile\nversion=1\nCID=fffffffe\n"
+                            "parentCID=ffffffff\nisNativeSnapshot=\"no\"\n"
+                            "createType=\"%s \"part0.bin\"\n"
+                            "ddb.thinProvisioned = \"1\"\n", esx[i]);
+        put_text("esx.vmdk", t);
+        free(t);
+        path = p("esx.vmdk");
+        v = vread(path, "vmdk", 0, &n);
+        assert_int_equal(n, 1 << 20);
+        assert_memory_equal(v, src, n);
+        free(v);
+        free(path);
+    }
+
     /* absolute and ".." extent names are refused, naming the line */
     char *abs = xasprintf(FLAT_DESC_HEAD "RW 2048 FLAT \"%s/part0.bin\" 0\n",
                           tmpdir);
@@ -790,6 +809,50 @@ static void vdi_corrupt(void **state)
     open_fails("src.raw", "vdi", 0, EINVAL, "bad signature");
 }
 
+/* A hand-made VMFS sparse ("COWD") extent: 1 MiB, 4 KiB grains, one
+ * grain directory entry, grains 0 and 3 allocated. */
+static void vmdk_cowd(void **state)
+{
+    size_t n = 56 * 512;
+    uint8_t *b = xcalloc(1, n);
+    memcpy(b, "COWD", 4);
+    le32put(b + 4, 1);
+    le32put(b + 8, 3);
+    le32put(b + 12, 2048);          /* capacity, sectors */
+    le32put(b + 16, 8);             /* grain, sectors */
+    le32put(b + 20, 4);             /* GD at sector 4 */
+    le32put(b + 24, 1);             /* GD entries */
+    le32put(b + 4 * 512, 5);        /* GT at sector 5 */
+    le32put(b + 5 * 512 + 0, 40);
+    le32put(b + 5 * 512 + 12, 48);
+    memcpy(b + 40 * 512, src, 4096);
+    memcpy(b + 48 * 512, src + 8192, 4096);
+    put_file("cowd-delta.vmdk", b, n);
+    free(b);
+    uint8_t *want = xcalloc(1, 1 << 20);
+    memcpy(want, src, 4096);
+    memcpy(want + 12288, src + 8192, 4096);
+    size_t got;
+    char *path = p("cowd-delta.vmdk");
+    uint8_t *v = vread(path, "vmdk", 0, &got);
+    assert_int_equal(got, 1 << 20);
+    assert_memory_equal(v, want, got);
+    free(v);
+    free(path);
+    put_text("cowd.vmdk", "# Disk DescriptorFile\nversion=1\nCID=1\n"
+             "parentCID=ffffffff\ncreateType=\"vmfsSparse\"\n"
+             "RW 2048 VMFSSPARSE \"cowd-delta.vmdk\"\n");
+    path = p("cowd.vmdk");
+    v = vread(path, NULL, 0, &got);
+    assert_memory_equal(v, want, got);
+    free(v);
+    free(path);
+    free(want);
+    /* a GD entry pointing outside the file */
+    patch("cowd-delta.vmdk", "cowd-bad.vmdk", 4 * 512, "\xff\xff\0\0", 4);
+    read_fails("cowd-bad.vmdk", "vmdk", "grain table 0");
+}
+
 /* ---- VMDK write ---------------------------------------------------------- */
 
 static void vmdk_vxl_write(void **state)
@@ -865,6 +928,7 @@ int main(void)
         cmocka_unit_test(vmdk_descriptor_variants),
         cmocka_unit_test(vmdk_corrupt),
         cmocka_unit_test(vmdk_vxl_write),
+        cmocka_unit_test(vmdk_cowd),
         cmocka_unit_test(vpc_qemu_read_and_vxl_write),
         cmocka_unit_test(vpc_differencing),
         cmocka_unit_test(vpc_corrupt),
