@@ -53,6 +53,37 @@ size_t vconvert_zero_prefix(const uint8_t *buf, size_t n)
     return i;
 }
 
+/* Whether a cluster looks incompressible: its byte distribution is so
+ * flat that deflate could save at most ~1.2% (Renyi entropy H2 >= 7.9
+ * bits/byte: sum(count^2) <= 2^-7.9 * n^2).  Random, encrypted and
+ * already compressed data pass; such clusters are stored uncompressed
+ * right away instead of paying a full deflate (which qemu-img does, at
+ * ~20 MiB/s per core).  A cheap pass: 64 KiB takes ~30 us here. */
+bool vconvert_incompressible(const uint8_t *buf, size_t n)
+{
+    uint32_t h[4][256];
+    uint64_t sum = 0;
+    size_t i = 0;
+
+    if (n < 4096)
+        return false;
+    memset(h, 0, sizeof(h));
+    for (; i + 4 <= n; i += 4) {
+        h[0][buf[i]]++;
+        h[1][buf[i + 1]]++;
+        h[2][buf[i + 2]]++;
+        h[3][buf[i + 3]]++;
+    }
+    for (; i < n; i++)
+        h[0][buf[i]]++;
+    for (int c = 0; c < 256; c++) {
+        uint64_t k = (uint64_t)h[0][c] + h[1][c] + h[2][c] + h[3][c];
+        sum += k * k;
+    }
+    /* 2^-7.9 = 0.0041864 ~ 4187/1000000 */
+    return sum * 1000000 <= (uint64_t)n * n * 4187;
+}
+
 /* ---------------------------------------------------------------- */
 /* state                                                             */
 
@@ -193,6 +224,10 @@ static int process_item(struct job *j, struct source *src, struct item *it)
             size_t clen = 0;
             if (o->min_sparse && vconvert_is_zero(it->buf + p, n)) {
                 zero_block(j, it, it->off + p, n);
+                continue;
+            }
+            if (vconvert_incompressible(it->buf + p, n)) {
+                add_seg(it, SEG_DATA, it->off + p, n, p, 0);
                 continue;
             }
             rc = vdisk_compress_cluster(j->dst, it->buf + p, n, it->cbuf + cpos,

@@ -14,6 +14,8 @@
  *  - With a backing file for the destination (-B) only what is allocated
  *    in the top source image is copied; the rest stays unallocated and
  *    reads through the destination's backing file.
+ *  - With -c, clusters whose bytes look random (vconvert_incompressible)
+ *    are stored uncompressed without a deflate attempt.
  *  - Compression (qcow2 -c) and reading/decompressing run on up to
  *    `workers` threads, each with its own read-only handle of every
  *    source; writes happen on the caller's thread, in order unless
@@ -68,5 +70,9 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err);
 /* Exposed for unit tests: length of the all-zero prefix of buf[0..n). */
 size_t vconvert_zero_prefix(const uint8_t *buf, size_t n);
 bool vconvert_is_zero(const void *buf, size_t n);
+/* True if buf's byte distribution is too flat for deflate to gain more
+ * than ~1.2% (order-2 Renyi entropy >= 7.9 bits/byte); -c then stores
+ * the cluster uncompressed without trying. */
+bool vconvert_incompressible(const uint8_t *buf, size_t n);
 
 #endif

@@ -130,6 +130,27 @@ static void zero_detection(void **state)
     free(b);
 }
 
+static void incompressible_detection(void **state)
+{
+    uint8_t *b = malloc(65536);
+
+    srand(7);
+    for (size_t i = 0; i < 65536; i++)
+        b[i] = (uint8_t)rand();
+    assert_true(vconvert_incompressible(b, 65536));     /* random */
+    assert_true(vconvert_incompressible(b, 4096));
+    assert_false(vconvert_incompressible(b, 4095));     /* too short to judge */
+    for (size_t i = 0; i < 65536; i++)                   /* text-like */
+        b[i] = "the quick brown fox jumps over the lazy dog\n"[i % 44];
+    assert_false(vconvert_incompressible(b, 65536));
+    memset(b, 0, 65536);
+    assert_false(vconvert_incompressible(b, 65536));
+    for (size_t i = 0; i < 65536; i++)                   /* 7 bits of noise */
+        b[i] = (uint8_t)(rand() & 0x7f);
+    assert_false(vconvert_incompressible(b, 65536));
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +158,7 @@ int main(void)
         cmocka_unit_test(parse_size_default_unit),
         cmocka_unit_test(size_to_str_table),
         cmocka_unit_test(zero_detection),
+        cmocka_unit_test(incompressible_detection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
