@@ -94,6 +94,10 @@ typedef struct vxl_backend_ops {
      * domain's default console, as xl's). */
     int (*console)(vxl_backend *b, uint32_t domid, vxl_console_type type,
                    int num, vxl_console *out, vxl_diags *d);
+    /* The libxl_domain_config JSON the domain was created from (for
+     * `list -l'); -ENOENT when none was saved.  Caller frees. */
+    int (*config_json)(vxl_backend *b, uint32_t domid, char **json,
+                       vxl_diags *d);
     /* Wait until the domain is gone (or timeout_ms elapsed: -ETIMEDOUT;
      * timeout_ms < 0 waits for ever). */
     int (*wait_gone)(vxl_backend *b, uint32_t domid, int timeout_ms,

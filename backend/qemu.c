@@ -1077,6 +1077,28 @@ static int qemu_console(vxl_backend *b, uint32_t domid, vxl_console_type type,
     return 0;
 }
 
+static int qemu_config_json(vxl_backend *b, uint32_t domid, char **json,
+                            vxl_diags *d)
+{
+    qemu_priv *p = b->priv;
+    char *path = dom_file(p, domid, "config.json");
+    char *text = file_tail(path, 1 << 20);
+    int rc = 0;
+
+    if (!text) {
+        vxl_domrec rec;
+        vxl_diags tmp = {0};
+        rc = vxl_state_read(p->st, domid, &rec, &tmp) == 0 ? -ENOENT
+                                                           : not_found(d, domid);
+        if (rc == -ENOENT)
+            vxl_domrec_dispose(&rec);
+        vxl_diags_free(&tmp);
+    }
+    *json = text;
+    free(path);
+    return rc;
+}
+
 /* ---- opening ----------------------------------------------------------- */
 
 static void qemu_close(vxl_backend *b)
@@ -1105,6 +1127,7 @@ const vxl_backend_ops vxl_qemu_backend_ops = {
     .domid_of = qemu_domid_of,
     .domname_of = qemu_domname_of,
     .console = qemu_console,
+    .config_json = qemu_config_json,
     .wait_gone = qemu_wait_gone,
 };
 

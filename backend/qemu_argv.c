@@ -373,14 +373,21 @@ static void add_nics(const vxl_domain_config *cfg, const vxl_qemu_argv_opts *o,
         } else {
             memcpy(mac, n->mac, 6);
         }
-        if (n->bridge && o->privileged) {
+        char *brpath = n->bridge ? xasprintf("/sys/class/net/%s/bridge",
+                                             n->bridge) : NULL;
+        bool br_exists = brpath && access(brpath, F_OK) == 0;
+        free(brpath);
+        if (n->bridge && o->privileged && br_exists) {
             char *br = esc(n->bridge);
             vxl_argv_add(a, "-netdev");
             vxl_argv_addf(a, "bridge,id=net%d,br=%s", i, br);
             free(br);
         } else {
-            if (n->bridge)
+            if (n->bridge && !o->privileged)
                 WARN(d, "vif %d: bridge=%s needs root; using user-mode "
+                     "networking instead", i, n->bridge);
+            else if (n->bridge)
+                WARN(d, "vif %d: there is no bridge %s; using user-mode "
                      "networking instead", i, n->bridge);
             vxl_argv_add(a, "-netdev");
             vxl_argv_addf(a, "user,id=net%d", i);

@@ -113,6 +113,11 @@ const struct cmd_spec cmd_table[] = {
       "<Domain> <NewDomainName>",
       NULL
     },
+    { "uptime", main_uptime, false,
+      "Print uptime for all/some domains",
+      "[-s] [Domain]",
+      NULL
+    },
 };
 const int cmd_table_len = ARRAY_SIZE(cmd_table);
 

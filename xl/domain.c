@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 #include "backend/backend.h"
 #include "backend/qemu.h"
@@ -92,6 +95,74 @@ static void print_list(const vxl_dominfo *v, size_t n, bool verbose)
                     v[i].name, v[i].problem);
 }
 
+/* Re-emit a parsed JSON value (key order, number texts kept). */
+static void gen_tree(yajl_gen g, yajl_val v)
+{
+    if (YAJL_IS_OBJECT(v)) {
+        yajl_gen_map_open(g);
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            const char *k = v->u.object.keys[i];
+            yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+            gen_tree(g, v->u.object.values[i]);
+        }
+        yajl_gen_map_close(g);
+    } else if (YAJL_IS_ARRAY(v)) {
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < v->u.array.len; i++)
+            gen_tree(g, v->u.array.values[i]);
+        yajl_gen_array_close(g);
+    } else if (YAJL_IS_STRING(v)) {
+        const char *s = YAJL_GET_STRING(v);
+        yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+    } else if (YAJL_IS_NUMBER(v)) {
+        const char *n = v->u.number.r;
+        yajl_gen_number(g, n, strlen(n));
+    } else if (YAJL_IS_TRUE(v)) {
+        yajl_gen_bool(g, 1);
+    } else if (YAJL_IS_FALSE(v)) {
+        yajl_gen_bool(g, 0);
+    } else {
+        yajl_gen_null(g);
+    }
+}
+
+/* xl list -l: [ { "domid": N, "config": {...} }, ... ] */
+static int print_long(vxl_backend *b, const vxl_dominfo *v, size_t n)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    const unsigned char *buf;
+    size_t len;
+
+    yajl_gen_config(g, yajl_gen_beautify, 1);
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < n; i++) {
+        char *json = NULL, err[128];
+        vxl_diags d = {0};
+        if (b->ops->config_json(b, v[i].domid, &json, &d) != 0) {
+            vxl_diags_free(&d);
+            continue;               /* xl skips what it cannot retrieve */
+        }
+        vxl_diags_free(&d);
+        yajl_val tree = yajl_tree_parse(json, err, sizeof err);
+        free(json);
+        if (!tree)
+            continue;
+        yajl_gen_map_open(g);
+        yajl_gen_string(g, (const unsigned char *)"domid", 5);
+        yajl_gen_integer(g, v[i].domid);
+        yajl_gen_string(g, (const unsigned char *)"config", 6);
+        gen_tree(g, tree);
+        yajl_gen_map_close(g);
+        yajl_tree_free(tree);
+    }
+    yajl_gen_array_close(g);
+    yajl_gen_get_buf(g, &buf, &len);
+    fwrite(buf, 1, len, stdout);
+    putchar('\n');
+    yajl_gen_free(g);
+    return 0;
+}
+
 int main_list(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -99,7 +170,7 @@ int main_list(int argc, char **argv)
         { "context", 0, 0, 'Z' }, { "cpupool", 0, 0, 'c' },
         { "numa", 0, 0, 'n' }, { "help", 0, 0, 'h' }, { 0 },
     };
-    bool verbose = false;
+    bool verbose = false, details = false;
     vxl_diags d = {0};
     vxl_dominfo *v = NULL;
     size_t n = 0;
@@ -110,7 +181,8 @@ int main_list(int argc, char **argv)
         switch (opt) {
         case 'v': verbose = true; break;
         case 'h': help("list"); return 0;
-        case 'l': case 'Z': case 'c': case 'n':
+        case 'l': details = true; break;
+        case 'Z': case 'c': case 'n':
             fprintf(stderr, "option `%c' not supported by vxl list yet.\n",
                     opt);
             return 1;
@@ -152,7 +224,10 @@ int main_list(int argc, char **argv)
         vxl_backend_close(b);
         return 1;
     }
-    print_list(v, n, verbose);
+    if (details)
+        print_long(b, v, n);
+    else
+        print_list(v, n, verbose);
     vxl_dominfo_list_free(v, n);
     vxl_diags_free(&d);
     vxl_backend_close(b);
@@ -404,6 +479,90 @@ int main_rename(int argc, char **argv)
             fprintf(stderr, "Can't rename domain '%s'.\n", argv[optind]);
         }
     }
+    vxl_diags_free(&d);
+    vxl_backend_close(b);
+    return rc;
+}
+
+/* ---- uptime ------------------------------------------------------------ */
+
+static char *uptime_to_string(unsigned long up, bool short_mode)
+{
+    int day = (int)(up / 86400), hour, min, sec;
+    up -= (unsigned long)day * 86400;
+    hour = (int)(up / 3600);
+    up -= (unsigned long)hour * 3600;
+    min = (int)(up / 60);
+    sec = (int)(up - (unsigned long)min * 60);
+    const char *days = day > 1 ? " days, " : day == 1 ? " day, " : NULL;
+    if (short_mode)
+        return days ? xasprintf("%d%s%2d:%02d", day, days, hour, min)
+                    : xasprintf("%2d:%02d", hour, min);
+    return days ? xasprintf("%d%s%2d:%02d:%02d", day, days, hour, min, sec)
+                : xasprintf("%2d:%02d:%02d", hour, min, sec);
+}
+
+static void print_uptime_one(const vxl_dominfo *di, bool short_mode,
+                             time_t now)
+{
+    unsigned long up = di->start_time && (uint64_t)now >= di->start_time
+                           ? (unsigned long)(now - (time_t)di->start_time) : 0;
+    char *u = uptime_to_string(up, short_mode);
+    if (short_mode) {
+        char now_str[32];
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(now_str, sizeof now_str, "%H:%M:%S", &tm);
+        printf(" %s up %s, %s (%u)\n", now_str, u, di->name, di->domid);
+    } else {
+        printf("%-33s %4u %s\n", di->name, di->domid, u);
+    }
+    free(u);
+}
+
+/* xl uptime [-s] [dom...]; the QEMU backend has no Domain-0 line */
+int main_uptime(int argc, char **argv)
+{
+    bool short_mode = false;
+    int opt, rc = 0;
+
+    while ((opt = def_getopt(argc, argv, "s", "uptime", 0)) != -1) {
+        if (opt != 's')
+            return 2;
+        short_mode = true;
+    }
+    vxl_backend *b = xl_backend_open();
+    if (!b)
+        return 1;
+    time_t now = time(NULL);
+    vxl_diags d = {0};
+    vxl_dominfo *v = NULL;
+    size_t n = 0;
+
+    if (optind >= argc) {
+        if (b->ops->list(b, &v, &n, &d)) {
+            report_diags(&d);
+            rc = 1;
+            goto out;
+        }
+    } else {
+        v = xcalloc((size_t)(argc - optind), sizeof *v);
+        for (int i = optind; i < argc; i++) {
+            uint32_t domid;
+            if (xl_find_domain(b, argv[i], &domid) ||
+                b->ops->info(b, domid, &v[n], &d)) {
+                rc = 1;
+                goto out;
+            }
+            n++;
+        }
+    }
+    if (!short_mode)
+        printf("%-33s %4s %s\n", "Name", "ID", "Uptime");
+    for (size_t i = 0; i < n; i++)
+        print_uptime_one(&v[i], short_mode, now);
+out:
+    vxl_dominfo_list_free(v, n);
     vxl_diags_free(&d);
     vxl_backend_close(b);
     return rc;

@@ -58,6 +58,7 @@ int main_unpause(int argc, char **argv);
 int main_domid(int argc, char **argv);
 int main_domname(int argc, char **argv);
 int main_rename(int argc, char **argv);
+int main_uptime(int argc, char **argv);
 int main_console(int argc, char **argv);        /* xl/console.c */
 
 /* The backend chosen by --backend / VXL_BACKEND / the host (xl/domain.c);

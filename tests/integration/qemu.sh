@@ -94,6 +94,11 @@ for i in $(seq 50); do [ "$(grep -c VXL-GUEST-OK "$log")" -ge 2 ] && break; slee
 check "rebooted guest booted again" test "$(grep -c VXL-GUEST-OK "$log")" -ge 2
 check "same name, same id after reboot" test "$("$VXL" domid runner)" = "$id"
 check "running after reboot" test "$(listed runner)" = r-----
+check "list -l: xl's JSON with the domain's config" sh -c '"$VXL" list -l |
+    jq -e ".[0].domid == $1 and .[0].config.c_info.name == \"runner\" and
+           .[0].config.b_info.target_memkb == 32768" >/dev/null' _ "$id"
+check "uptime lists it" sh -c '"$VXL" uptime | grep -Eq "^runner +$1 +( [0-9]|[0-9]{2}):[0-9]{2}:[0-9]{2}$"' _ "$id"
+check "uptime -s" sh -c '"$VXL" uptime -s runner | grep -Eq "^ [0-9:]{8} up .*, runner \($1\)$"' _ "$id"
 # shutdown: the boot sector ignores the ACPI button, so it keeps running
 check "shutdown sends the request" sh -c '"$VXL" shutdown runner 2>/dev/null'
 # errors
