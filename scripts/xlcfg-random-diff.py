@@ -3,9 +3,9 @@
 against Xen 4.17's xl (maintainer tool, NOT run in CI: needs the xl-oracle
 and root, like scripts/gen-xlcfg-expected.sh).
 
-    scripts/xlcfg-random-diff.py VXL [--seed S] [--count N] [--out DIR]
+    scripts/xlcfg-random-diff.py VXL [--mutate] [--seed S] [--count N] [--out DIR]
 
-Each round builds a config from a random PV/PVH/HVM base plus 1-5 option
+By default each round builds a config from a random PV/PVH/HVM base plus 1-5 option
 lines drawn from the single-line settings of tests/data/xlcfg, 0-3 of
 those lines as command-line overrides and 0-3 xl.conf lines drawn from the
 *.xlconf files, then runs xl (`xl -N create`, the xl.conf bind-mounted in
@@ -13,8 +13,16 @@ a private mount namespace) and vxl (`create -n`, VXL_XL_CONF,
 VXL_HOST="cpus=16,nodes=2,memory=32768").  Exit statuses must agree, and
 on success stdout must agree after masking the random c_info uuid and
 ms_vm_genid.  Lines naming the cases where xl 4.17 is known to be wrong
-(nodes:, trusted) are left out, as is xl.conf's output_format (xl 4.17
+(nodes:, trusted, rdm=) are left out, as is xl.conf's output_format (xl 4.17
 crashes).
+
+With --mutate, each round instead takes one config of tests/data/xlcfg (no
+NAME.args/NAME.xlconf, none of the xl-4.17-is-wrong ones) and makes 1-3
+random edits inside its strings and numbers (delete, insert or replace a
+character from `,=:;@^-._/ 0-9a-fxXkKMGbB*!`).  There, a rejection must
+also name its place (`r.cfg:LINE:COL:` on vxl's stderr).  Configs xl
+crashes on are counted and written as cN.cfg (candidates for
+XL417-WRONG.tsv).
 
 A mismatch is written to DIR (default ./xlcfg-diffs) as dN.cfg, dN.args,
 dN.xlconf: the layout of tests/data/xlcfg, so a real bug can become a case
@@ -32,7 +40,7 @@ BASES = {
     'hvm': 'name = "r{i}"\ntype = "hvm"\nmemory = 1024\n',
 }
 SETTING = re.compile(r'^[a-z][a-z0-9_.]*\s*\+?=\s*\S.*$')
-SKIP = ('trusted', 'node')          # xl 4.17 is wrong there (XL417-WRONG.tsv)
+SKIP = ('trusted', 'node', 'rdm =', 'rdm=')   # xl 4.17 is wrong there (XL417-WRONG.tsv)
 
 
 def pools():
@@ -54,6 +62,43 @@ def pools():
     return sorted(lines), sorted(conf)
 
 
+MUTCHARS = list(',=:;@^-._/ 0123456789abcdefxXkKMGbB*!')
+ATOM = re.compile(r'"[^"\n]*"|\'[^\'\n]*\'|\b[0-9][0-9a-fx]*\b')
+
+
+def mutation_pool():
+    out = []
+    for f in sorted(glob.glob(DATA + '/**/*.cfg', recursive=True)):
+        try:
+            t = open(f, encoding='utf-8').read()
+        except (UnicodeDecodeError, OSError):
+            continue
+        if ('\0' in t or any(s in t for s in SKIP)
+                or os.path.exists(f[:-4] + '.args') or os.path.exists(f[:-4] + '.xlconf')):
+            continue
+        out.append(t)
+    return out
+
+
+def mutate(rnd, t):
+    for _ in range(rnd.randint(1, 3)):
+        atoms = [m.span() for m in ATOM.finditer(t)]
+        if not atoms:
+            break
+        a, b = rnd.choice(atoms)
+        if b - a < 2:
+            continue
+        p = rnd.randint(a + 1, b - 1) if t[a] in '"\'' else rnd.randint(a, b - 1)
+        op = rnd.random()
+        if op < 1 / 3:
+            t = t[:p] + t[p + 1:]
+        elif op < 2 / 3:
+            t = t[:p] + rnd.choice(MUTCHARS) + t[p:]
+        else:
+            t = t[:p] + rnd.choice(MUTCHARS) + t[p + 1:]
+    return t
+
+
 def mask(s):
     s = re.sub(r'^(        "uuid": ")[^"]*', r'\g<1>X', s, count=1, flags=re.M)
     return re.sub(r'("ms_vm_genid": \[)[^\]]*', r'\1X', s)
@@ -65,6 +110,7 @@ def main():
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--count', type=int, default=500)
     ap.add_argument('--out', default='xlcfg-diffs')
+    ap.add_argument('--mutate', action='store_true')
     o = ap.parse_args()
     vxl = os.path.abspath(o.vxl)
     rnd = random.Random(o.seed)
@@ -72,12 +118,19 @@ def main():
     work = tempfile.mkdtemp(prefix='xlcfg-rand.')
     cfg, xlconf = os.path.join(work, 'r.cfg'), os.path.join(work, 'r.xlconf')
     env = dict(os.environ, VXL_HOST='cpus=16,nodes=2,memory=32768', VXL_XL_CONF=xlconf)
-    bad = 0
+    configs = mutation_pool() if o.mutate else None
+    bad = crashes = 0
     for i in range(o.count):
-        body = BASES[rnd.choice(sorted(BASES))].format(i=i)
-        body += '\n'.join(rnd.sample(lines, rnd.randint(1, 5))) + '\n'
-        args = [re.sub(r'\s*#.*$', '', l) for l in rnd.sample(lines, rnd.randint(0, 3))]
-        xc = '\n'.join(rnd.sample(conf, rnd.randint(0, 3))) + '\n'
+        if o.mutate:
+            body = mutate(rnd, rnd.choice(configs))
+            if any(s in body for s in SKIP):
+                continue
+            args, xc = [], open(os.path.join(DATA, 'xl.conf')).read()
+        else:
+            body = BASES[rnd.choice(sorted(BASES))].format(i=i)
+            body += '\n'.join(rnd.sample(lines, rnd.randint(1, 5))) + '\n'
+            args = [re.sub(r'\s*#.*$', '', l) for l in rnd.sample(lines, rnd.randint(0, 3))]
+            xc = '\n'.join(rnd.sample(conf, rnd.randint(0, 3))) + '\n'
         open(cfg, 'w').write(body)
         open(xlconf, 'w').write(xc)
         a = subprocess.run(['unshare', '-m', 'sh', '-c',
@@ -85,10 +138,21 @@ def main():
                             xlconf, ORACLE, 'create', 'r.cfg'] + args,
                            cwd=work, capture_output=True, text=True, errors='replace')
         if a.returncode < 0 or a.returncode >= 128:
-            continue                # xl crashed: no answer to compare with
+            crashes += 1            # xl crashed: no answer to compare with
+            os.makedirs(o.out, exist_ok=True)
+            open(os.path.join(o.out, 'c%d.cfg' % crashes), 'w').write(body)
+            continue
         b = subprocess.run([vxl, 'create', '-n', 'r.cfg'] + args, cwd=work, env=env,
                            capture_output=True, text=True, errors='replace')
-        if a.returncode == b.returncode and (a.returncode or mask(a.stdout) == mask(b.stdout)):
+        why = None
+        if a.returncode != b.returncode:
+            why = 'xl exit %d, vxl exit %d' % (a.returncode, b.returncode)
+        elif a.returncode == 0 and mask(a.stdout) != mask(b.stdout):
+            why = 'different JSON'
+        elif (a.returncode and o.mutate
+              and not re.search(r'(^|[^A-Za-z0-9_.-])r\.cfg:[0-9]+:[0-9]+:', b.stderr)):
+            why = 'rejected without r.cfg:LINE:COL'
+        if not why:
             continue
         bad += 1
         os.makedirs(o.out, exist_ok=True)
@@ -97,10 +161,8 @@ def main():
         if args:
             open(base + '.args', 'w').write(''.join(x + '\n' for x in args))
         open(base + '.xlconf', 'w').write(xc)
-        print('MISMATCH %s: xl exit %d, vxl exit %d%s' % (
-            base, a.returncode, b.returncode,
-            ', same status, different JSON' if a.returncode == b.returncode else ''))
-    print('%d rounds, %d mismatches' % (o.count, bad))
+        print('MISMATCH %s: %s' % (base, why), flush=True)
+    print('%d rounds, %d mismatches, xl crashed %d times' % (o.count, bad, crashes))
     return 1 if bad else 0
 
 

@@ -1,0 +1,3 @@
+# an absent (default) policy is not printed
+/^                "policy": null$/d
+s/^\(                "strategy": "host"\),$/\1/
