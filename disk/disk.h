@@ -284,7 +284,9 @@ enum {
     VDISK_OPT_EXTL2 = 1u << 4, VDISK_OPT_COMPRESSION = 1u << 5,
     VDISK_OPT_PREALLOC = 1u << 6, VDISK_OPT_DATA_FILE = 1u << 7,
     VDISK_OPT_DATA_FILE_RAW = 1u << 8, VDISK_OPT_BACKING = 1u << 9,
-    VDISK_OPT_BACKING_FMT = 1u << 10,
+    VDISK_OPT_BACKING_FMT = 1u << 10, VDISK_OPT_FORCE_SIZE = 1u << 11,
+    VDISK_OPT_ZEROED_GRAIN = 1u << 12, VDISK_OPT_COMPAT6 = 1u << 13,
+    VDISK_OPT_HWVERSION = 1u << 14,
 };
 
 void vdisk_create_opts_init(struct vdisk_create_opts *o, const char *format);

@@ -200,18 +200,21 @@ static int set_one(struct vdisk_create_opts *o, const char *key,
     } else if (!strcmp(key, "force_size")) {
         if ((rc = parse_bool(key, v, &o->force_size, err)) < 0)
             return rc;
+        o->set |= VDISK_OPT_FORCE_SIZE;
     } else if (!strcmp(key, "static")) {
         if ((rc = parse_bool(key, v, &o->static_image, err)) < 0)
             return rc;
     } else if (!strcmp(key, "zeroed_grain")) {
         if ((rc = parse_bool(key, v, &o->zeroed_grain, err)) < 0)
             return rc;
+        o->set |= VDISK_OPT_ZEROED_GRAIN;
     } else if (!strcmp(key, "compat6")) {
         bool c6;
         if ((rc = parse_bool(key, v, &c6, err)) < 0)
             return rc;
         if (c6)
             o->hwversion = 6;
+        o->set |= c6 ? VDISK_OPT_COMPAT6 : 0;
     } else if (!strcmp(key, "hwversion")) {
         char *end;
         unsigned long hv = strtoul(v, &end, 10);
@@ -221,6 +224,7 @@ static int set_one(struct vdisk_create_opts *o, const char *key,
             return vdisk_err_set(err, EINVAL, "invalid parameter value: "
                                  "hwversion=%s", v);
         o->hwversion = (int)hv;
+        o->set |= hv ? VDISK_OPT_HWVERSION : 0;
     } else if (!strcmp(key, "preallocation")) {
         static const char *const names[] = { "off", "metadata", "falloc",
                                              "full" };
@@ -294,10 +298,29 @@ char *vdisk_create_opts_describe(const struct vdisk_create_opts *o)
         sb_printf(&sb, " compression_type=%s",
                   o->compression_type == VDISK_COMP_ZSTD ? "zstd" : "zlib");
     sb_printf(&sb, " size=%" PRIu64, o->size);
+    bool vmdk = !strcmp(o->format, "vmdk");
+    if (vmdk && o->adapter_type)
+        sb_printf(&sb, " adapter_type=%s", o->adapter_type);
     if (o->backing_file)
         sb_printf(&sb, " backing_file=%s", o->backing_file);
     if (o->backing_format)
         sb_printf(&sb, " backing_fmt=%s", o->backing_format);
+    if (vmdk) {
+        sb_printf(&sb, " compat6=%s",
+                  o->set & VDISK_OPT_COMPAT6 ? "on" : "off");
+        if (o->set & VDISK_OPT_HWVERSION)
+            sb_printf(&sb, " hwversion=%d", o->hwversion);
+        else
+            sb_puts(&sb, " hwversion=undefined");
+    }
+    if ((vmdk || !strcmp(o->format, "vpc")) && o->subformat)
+        sb_printf(&sb, " subformat=%s", o->subformat);
+    if (vmdk && (o->set & VDISK_OPT_ZEROED_GRAIN))
+        sb_printf(&sb, " zeroed_grain=%s", o->zeroed_grain ? "on" : "off");
+    if (!strcmp(o->format, "vpc") && (o->set & VDISK_OPT_FORCE_SIZE))
+        sb_printf(&sb, " force_size=%s", o->force_size ? "on" : "off");
+    if (!strcmp(o->format, "vdi"))
+        sb_printf(&sb, " static=%s", o->static_image ? "on" : "off");
     if (q2) {
         if (o->set & VDISK_OPT_COMPAT)
             sb_printf(&sb, " compat=%s", o->compat == 2 ? "0.10" : "1.1");

@@ -49,7 +49,7 @@ static char *make_desc(const struct vdisk_create_opts *o, const char *type,
 {
     const char *adapter = o->adapter_type ? o->adapter_type : "ide";
     unsigned heads = strcmp(adapter, "ide") ? 255 : 16;
-    uint64_t cyl = (o->size / 512 + heads * 63 - 1) / (heads * 63);
+    uint64_t cyl = o->size / 512 / (heads * 63);   /* as qemu-img */
     if (cyl > 16383)
         cyl = 16383;
     return xasprintf("# Disk DescriptorFile\n"
@@ -68,7 +68,8 @@ static char *make_desc(const struct vdisk_create_opts *o, const char *type,
                      "ddb.geometry.cylinders = \"%llu\"\n"
                      "ddb.geometry.heads = \"%u\"\n"
                      "ddb.geometry.sectors = \"63\"\n"
-                     "ddb.adapterType = \"%s\"\n",
+                     "ddb.adapterType = \"%s\"\n"
+                     "ddb.toolsVersion = \"2147483647\"\n",
                      (unsigned)(rand() ^ time(NULL)) | 1u, type, extents,
                      o->hwversion ? o->hwversion : 4,
                      (unsigned long long)cyl, heads, adapter);

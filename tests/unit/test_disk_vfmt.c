@@ -919,6 +919,42 @@ static void vmdk_vxl_write(void **state)
     free(path);
 }
 
+/* "Formatting ..." lines are qemu-img's, option for option. */
+static void create_describe_like_qemu(void **state)
+{
+    static const struct { const char *fmt, *opts; } c[] = {
+        { "vmdk", NULL }, { "vmdk", "subformat=streamOptimized" },
+        { "vmdk", "adapter_type=lsilogic,zeroed_grain=on,hwversion=6" },
+        { "vmdk", "compat6=on,subformat=monolithicFlat" },
+        { "vpc", NULL }, { "vpc", "subformat=fixed,force_size=on" },
+        { "vdi", NULL }, { "vdi", "static=on" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+        struct vdisk_create_opts o;
+        struct vdisk_err err = {0};
+        vdisk_create_opts_init(&o, c[i].fmt);
+        o.size = 1 << 20;
+        o.size_set = true;
+        if (c[i].opts)
+            assert_int_equal(vdisk_create_opts_parse(&o, c[i].opts, &err), 0);
+        char *mine = vdisk_create_opts_describe(&o);
+        vdisk_create_opts_dispose(&o);
+        char *cmd = xasprintf("cd %s && qemu-img create -f %s %s%s x.img 1M",
+                              tmpdir, c[i].fmt, c[i].opts ? "-o " : "",
+                              c[i].opts ? c[i].opts : "");
+        FILE *f = popen(cmd, "r");
+        char line[512] = "";
+        assert_non_null(fgets(line, sizeof(line), f));
+        pclose(f);
+        line[strcspn(line, "\n")] = 0;
+        const char *q = strstr(line, ", ");
+        assert_non_null(q);
+        assert_string_equal(mine, q + 2);
+        free(mine);
+        free(cmd);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -929,6 +965,7 @@ int main(void)
         cmocka_unit_test(vmdk_corrupt),
         cmocka_unit_test(vmdk_vxl_write),
         cmocka_unit_test(vmdk_cowd),
+        cmocka_unit_test(create_describe_like_qemu),
         cmocka_unit_test(vpc_qemu_read_and_vxl_write),
         cmocka_unit_test(vpc_differencing),
         cmocka_unit_test(vpc_corrupt),
