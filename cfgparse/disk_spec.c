@@ -54,7 +54,7 @@ static void disk_err_hint(dpc_t *dpc, const char *near, char *hint,
 /* ---- value setters (the scanner's actions) ---------------------------- */
 
 static const char *const formats[] = {
-    "raw", "qcow", "qcow2", "vhd", "qed", "empty",
+    "raw", "qcow", "qcow2", "vhd", "qed", "empty", "vmdk", "vdi",
 };
 static const char *const backendtypes[] = {
     "phy", "tap", "qdisk", "standalone",
@@ -100,11 +100,15 @@ static void savestring(dpc_t *dpc, const char *what, char **update,
 
 static void setaccess(dpc_t *dpc, const char *str)
 {
-    if (!strcmp(str, "r") || !strcmp(str, "ro"))
+    if (*str)
+        dpc->disk->vxl_given |= VXL_DISK_GIVEN_ACCESS;
+    if (!strcmp(str, "r") || !strcmp(str, "ro")) {
         dpc->disk->readwrite = 0;
-    else if (!strcmp(str, "rw") || !strcmp(str, "w") || !strcmp(str, ""))
+    } else if (!strcmp(str, "rw") || !strcmp(str, "w") || !strcmp(str, "")) {
         dpc->disk->readwrite = 1;
-    else
+        if (*str)
+            dpc->disk->vxl_given |= VXL_DISK_GIVEN_RW;
+    } else
         disk_err_hint(dpc, str, spec_hint(str, accesses, ARRAY_SIZE(accesses),
                                           "valid access modes"),
                       "unknown value for access");
@@ -118,11 +122,31 @@ static void setformat(dpc_t *dpc, const char *str)
         { "vhd", VXL_DISK_FORMAT_VHD },    { "empty", VXL_DISK_FORMAT_EMPTY },
         { "qed", VXL_DISK_FORMAT_QED },
     };
+    /* vxl extension (docs/disk-pipeline.md): images libxl can't use,
+     * accepted so that `vxl create --convert' can convert them */
+    static const char *const ext[] = { "vmdk", "vdi" };
+
+    if (*str)
+        dpc->disk->vxl_given |= VXL_DISK_GIVEN_FORMAT;
+    for (size_t i = 0; i < ARRAY_SIZE(ext); i++)
+        if (!strcmp(str, ext[i])) {
+            if (dpc->disk->format != VXL_DISK_FORMAT_UNKNOWN ||
+                (dpc->disk->vxl_format &&
+                 strcmp(dpc->disk->vxl_format, ext[i])))
+                disk_err(dpc, str, "give each parameter only once",
+                         "format respecified");
+            else
+                dpc->disk->vxl_format = ext[i];
+            return;
+        }
     for (size_t i = 0; i < ARRAY_SIZE(tab); i++)
         if (!strcmp(str, tab[i].name)) {
             int v = dpc->disk->format;
+            if (dpc->disk->vxl_format)
+                v = -1;             /* format=vmdk,format=raw */
             dset(dpc, &v, tab[i].val, str, "format");
-            dpc->disk->format = v;
+            if (v != -1)
+                dpc->disk->format = v;
             return;
         }
     disk_err_hint(dpc, str, spec_hint(str, formats, ARRAY_SIZE(formats),
@@ -375,7 +399,7 @@ static bool positional(dpc_t *dpc, char *text)
     } else if (!disk->pdev_path) {
         savestring(dpc, "target", &disk->pdev_path, text);
     } else if (!dpc->had_depr_prefix &&
-               disk->format == VXL_DISK_FORMAT_UNKNOWN) {
+               disk->format == VXL_DISK_FORMAT_UNKNOWN && !disk->vxl_format) {
         if (!*disk->pdev_path && vdev_and_devtype(dpc, text)) {
             disk->format = VXL_DISK_FORMAT_EMPTY;
         } else if (strcmp(text, "") && !spec_closest(text, formats,
@@ -604,13 +628,15 @@ static int finish(dpc_t *dpc)
 {
     vxl_device_disk *disk = dpc->disk;
 
-    if (disk->format == VXL_DISK_FORMAT_UNKNOWN)
+    if (disk->format == VXL_DISK_FORMAT_UNKNOWN && !disk->vxl_format)
         disk->format = VXL_DISK_FORMAT_RAW;
     if (disk->is_cdrom) {
         disk->removable = 1;
         disk->readwrite = 0;
-        if (!disk->pdev_path || !strcmp(disk->pdev_path, ""))
+        if (!disk->pdev_path || !strcmp(disk->pdev_path, "")) {
             disk->format = VXL_DISK_FORMAT_EMPTY;
+            disk->vxl_format = NULL;
+        }
     }
     if (!disk->vdev) {
         disk_err(dpc, NULL, "name the guest's device, e.g. vdev=xvda",

@@ -743,7 +743,18 @@ typedef struct vxl_device_disk {
     char *active_disk;
     char *hidden_disk;
     vxl_defbool trusted;
+    /* vxl extensions, not in libxl's IDL: not printed, not copied by
+     * any JSON, not owned (static strings).  Set by cfgparse/disk_spec.c,
+     * read by pipeline/ (docs/disk-pipeline.md). */
+    const char *vxl_format;     /* "vmdk" / "vdi" for format=vmdk|vdi (then
+                                   format stays UNKNOWN); NULL otherwise */
+    unsigned vxl_given;         /* VXL_DISK_GIVEN_*: what the spec set */
 } vxl_device_disk;
+
+/* vxl_device_disk.vxl_given bits */
+#define VXL_DISK_GIVEN_FORMAT 1u    /* a format (not the empty default) */
+#define VXL_DISK_GIVEN_ACCESS 2u    /* access=, or the positional ACCESS */
+#define VXL_DISK_GIVEN_RW     4u    /* ... and it said rw (or w) */
 
 typedef struct vxl_device_nic {
     vxl_domid backend_domid;

@@ -43,6 +43,13 @@ int main_blockattach(int argc, char **argv)
         goto out;
     }
     report_diags(&d);   /* warnings */
+    if (disk.vxl_format) {
+        /* vxl's format=vmdk|vdi extension needs create --convert */
+        fprintf(stderr, "command line: error: disk specification: "
+                "format=%s is not a format libxl can use; only `vxl create "
+                "--convert' accepts it\n", disk.vxl_format);
+        goto out;
+    }
 
     if (!vxl_g.dryrun) {
         fprintf(stderr, "vxl block-attach: attaching to a running domain is "

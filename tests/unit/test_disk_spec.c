@@ -107,6 +107,43 @@ static void several_strings_share_positional_state(void **state)
     vxl_diags_free(&d);
 }
 
+/* vxl extension: format=vmdk / format=vdi (for `vxl create --convert');
+ * libxl's format stays unknown, and what the spec set is recorded */
+static void vxl_formats_and_given(void **state)
+{
+    vxl_device_disk disk;
+    vxl_diags d = {0};
+
+    assert_int_equal(parse1("format=vmdk,vdev=xvda,target=/a.vmdk", &disk,
+                            &d), 0);
+    assert_string_equal(disk.vxl_format, "vmdk");
+    assert_int_equal(disk.format, VXL_DISK_FORMAT_UNKNOWN);
+    assert_int_equal(disk.vxl_given, VXL_DISK_GIVEN_FORMAT);
+    vxl_device_disk_dispose(&disk);
+
+    assert_int_equal(parse1("/a.vdi,vdi,hda,w", &disk, &d), 0);
+    assert_string_equal(disk.vxl_format, "vdi");
+    assert_string_equal(disk.vdev, "hda");
+    assert_int_equal(disk.vxl_given, VXL_DISK_GIVEN_FORMAT |
+                     VXL_DISK_GIVEN_ACCESS | VXL_DISK_GIVEN_RW);
+    vxl_device_disk_dispose(&disk);
+
+    /* the empty positional format is the default, not a given one */
+    assert_int_equal(parse1("/a.img,,xvda", &disk, &d), 0);
+    assert_null(disk.vxl_format);
+    assert_int_equal(disk.format, VXL_DISK_FORMAT_RAW);
+    assert_int_equal(disk.vxl_given, 0);
+    vxl_device_disk_dispose(&disk);
+
+    /* an empty cdrom has no format to convert */
+    assert_int_equal(parse1("format=vmdk,vdev=hdc,devtype=cdrom", &disk,
+                            &d), 0);
+    assert_null(disk.vxl_format);
+    assert_int_equal(disk.format, VXL_DISK_FORMAT_EMPTY);
+    vxl_device_disk_dispose(&disk);
+    assert_int_equal(d.n, 0);
+}
+
 /* parse spec expecting failure; check the first error's message and hint */
 static void expect_error(const char *spec, const char *msg, const char *hint)
 {
@@ -133,10 +170,18 @@ static void errors(void **state)
                  "disk specification: unknown value for format: near "
                  "`QCOW2' in `format=QCOW2,vdev=xvda,target=/x'",
                  "did you mean `qcow2'?");
-    expect_error("vdev=xvda,format=vmdk,target=/x",
-                 "disk specification: unknown value for format: near `vmdk' "
-                 "in `vdev=xvda,format=vmdk,target=/x'",
-                 "valid formats: raw, qcow, qcow2, vhd, qed, empty");
+    expect_error("vdev=xvda,format=vhdx,target=/x",
+                 "disk specification: unknown value for format: near `vhdx' "
+                 "in `vdev=xvda,format=vhdx,target=/x'",
+                 "did you mean `vhd'?");
+    expect_error("vdev=xvda,format=vmdk,format=raw,target=/x",
+                 "disk specification: format respecified: near `raw' in "
+                 "`vdev=xvda,format=vmdk,format=raw,target=/x'",
+                 "give each parameter only once");
+    expect_error("vdev=xvda,format=qcow2,format=vdi,target=/x",
+                 "disk specification: format respecified: near `vdi' in "
+                 "`vdev=xvda,format=qcow2,format=vdi,target=/x'",
+                 "give each parameter only once");
     expect_error("vdevs=xvda,target=/x",
                  "disk specification: unknown parameter: near `vdevs=x' in "
                  "`vdevs=xvda,target=/x'", "did you mean `vdev'?");
@@ -205,6 +250,7 @@ int main(void)
         cmocka_unit_test(legacy_prefixes),
         cmocka_unit_test(keys_and_target),
         cmocka_unit_test(several_strings_share_positional_state),
+        cmocka_unit_test(vxl_formats_and_given),
         cmocka_unit_test(errors),
         cmocka_unit_test(target_swallows_the_rest_but_not_pdev_reset),
     };
