@@ -46,7 +46,7 @@ LDLIBS_ALL += -ldeflate
 endif
 
 # Libraries, in link order (dependents first).
-LIBDIRS := import backend console hotplug disk cfgparse common
+LIBDIRS := import pipeline backend console hotplug disk cfgparse common
 define lib_template
 $(1)_SRCS := $$(sort $$(wildcard $(1)/*.c))
 $(1)_OBJS := $$(patsubst %.c,$$(BUILD)/%.o,$$($(1)_SRCS))

@@ -22,6 +22,13 @@ const struct cmd_spec cmd_table[] = {
       "-A, --vncviewer-autopass\n"
       "                        Pass VNC password to viewer via stdin."
     },
+    { "validate", main_validate, false,
+      "Check a config's disks and boot files against this host",
+      "[options] <ConfigFile> [vars]",
+      "-q, --quiet             Print only problems.\n"
+      "--convert               vmdk/vdi disks will be converted (create --convert).\n"
+      "--snapshot              Disks will be behind temporary overlays (create --snapshot)."
+    },
     { "block-attach", main_blockattach, true,
       "Create a new virtual block device",
       "<Domain> <disk-spec-component(s)>...",

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "backend/backend.h"
@@ -38,6 +39,7 @@
 #include "cfgparse/json.h"
 #include "cfgparse/model.h"
 #include "cfgparse/xlconf.h"
+#include "pipeline/pipeline.h"
 #include "xl/xl.h"
 
 #define ERROR_FAIL  (-3)
@@ -48,13 +50,14 @@ struct create_opts {
     char *extra_config;         /* "k=v\n" per argument, or NULL */
     bool dryrun, debug, quiet, ignore_masks;
     bool paused, console, foreground, no_monitor, vnc;   /* -p -c -F -e -V/-A */
+    const char *convert;        /* --convert[=FMT]: "qcow2"/"raw", or NULL */
+    bool snapshot;              /* --snapshot */
 };
 
 /* Read the config text; returns 0 or an xl (negative) error code. */
-static int read_config(const struct create_opts *o, cfg_config *cfg,
-                       vxl_diags *diags)
+static int read_config(const char *file, const char *extra, bool quiet,
+                       cfg_config *cfg, vxl_diags *diags)
 {
-    const char *file = o->config_file;
     strbuf sb = {0};
 
     if (strcmp(file, "/dev/null")) {
@@ -78,10 +81,9 @@ static int read_config(const struct create_opts *o, cfg_config *cfg,
         }
     }
 
-    if (!o->quiet)
+    if (!quiet)
         fprintf(stderr, "Parsing config from %s\n", file);
 
-    const char *extra = o->extra_config;
     int rc = cfg_readdata_extra(cfg, sb.s ? sb.s : "", sb.len,
                                 extra, extra ? strlen(extra) : 0, NULL,
                                 diags);
@@ -143,31 +145,30 @@ static int create_on_backend(const struct create_opts *o,
     return rc;
 }
 
-static int create_domain(const struct create_opts *o)
+int xl_load_config(const char *file, const char *extra, bool quiet,
+                   bool ignore_masks, cfg_config **cfg_out,
+                   vxl_domain_config *d, vxl_diags *diags)
 {
-    vxl_diags diags = {0};
     struct vxl_host host;
     struct vxl_xlconf xlconf;
-    vxl_domain_config d;
-    cfg_config *cfg = NULL;
+    cfg_config *cfg;
     int rc;
 
-    vxl_domain_config_init(&d);
     memset(&xlconf, 0, sizeof(xlconf));
-
+    *cfg_out = NULL;
     /* xl reads xl.conf before dispatching any command */
-    if (vxl_xlconf_load(&xlconf, &diags)) {
+    if (vxl_xlconf_load(&xlconf, diags)) {
         rc = 1;
         goto out;
     }
-    if (vxl_host_detect(&host, &diags)) {
+    if (vxl_host_detect(&host, diags)) {
         rc = 1;
         goto out;
     }
 
-    cfg = cfg_init(strcmp(o->config_file, "/dev/null") ? o->config_file
-                                                        : "command line");
-    rc = read_config(o, cfg, &diags);
+    cfg = cfg_init(strcmp(file, "/dev/null") ? file : "command line");
+    *cfg_out = cfg;
+    rc = read_config(file, extra, quiet, cfg, diags);
     if (rc < 0) {
         rc = -rc;
         goto out;
@@ -178,15 +179,153 @@ static int create_domain(const struct create_opts *o)
         goto out;
     }
 
-    rc = vxl_parse_domain_config(cfg, &host, &xlconf, &d, &diags);
+    rc = vxl_parse_domain_config(cfg, &host, &xlconf, d, diags);
     if (rc)
         goto out;
-    if (!o->ignore_masks) {
-        rc = vxl_apply_global_affinity_masks(cfg, &d, &host, &xlconf,
-                                             &diags);
+    if (!ignore_masks)
+        rc = vxl_apply_global_affinity_masks(cfg, d, &host, &xlconf, diags);
+out:
+    vxl_xlconf_dispose(&xlconf);
+    return rc;
+}
+
+const char *xl_backend_name(void)
+{
+    vxl_backend_choice ch;
+    vxl_diags tmp = {0};
+    static char name[16];
+
+    if (vxl_backend_choose(vxl_g.backend, &ch, &tmp) == 0)
+        snprintf(name, sizeof name, "%s", ch.name);
+    else
+        snprintf(name, sizeof name, "%s",
+                 vxl_g.backend && !strcmp(vxl_g.backend, "qemu") ? "qemu"
+                                                                 : "xen");
+    vxl_diags_free(&tmp);
+    return name;
+}
+
+int xl_validate_disks(const cfg_config *cfg, const vxl_domain_config *d,
+                      const char *backend, bool convert, bool snapshot,
+                      vxl_disk_facts **facts, vxl_diags *diags)
+{
+    vxl_inuse_disk *inuse = NULL;
+    size_t ninuse = 0;
+    vxl_diags tmp = {0};
+
+    /* running domains are best effort: no state is no conflict */
+    vxl_inuse_disks(NULL, &inuse, &ninuse, &tmp);
+    vxl_diags_free(&tmp);
+    /* a domain of the same name: the backend refuses the name itself */
+    size_t keep = 0;
+    for (size_t i = 0; i < ninuse; i++) {
+        if (d->c_info.name && !strcmp(inuse[i].domname, d->c_info.name)) {
+            free(inuse[i].domname);
+            free(inuse[i].path);
+            free(inuse[i].format);
+            continue;
+        }
+        inuse[keep++] = inuse[i];
+    }
+    ninuse = keep;
+    vxl_validate_opts vo = {
+        .cfg = cfg, .backend = backend, .convert = convert,
+        .snapshot = snapshot, .inuse = inuse, .ninuse = ninuse,
+    };
+    int rc = vxl_validate(d, &vo, facts, diags);
+    vxl_inuse_disks_free(inuse, ninuse);
+    return rc;
+}
+
+/* Disks declared format=vmdk|vdi (vxl's extension) without --convert:
+ * what xl rejects as an unknown format, with the way out. */
+static int extension_formats(const cfg_config *cfg, const vxl_domain_config *d,
+                             vxl_diags *diags)
+{
+    int rc = 0;
+    for (int i = 0; i < d->num_disks; i++) {
+        const char *f = d->disks[i].vxl_format;
+        cfg_pos pos;
+        const char *spec;
+        if (!f)
+            continue;
+        vxl_disk_where(cfg, d, i, &pos, &spec);
+        vxl_diag_add(diags, VXL_ERROR, pos.file, pos.line, pos.col,
+                     "vxl create --convert converts it to qcow2 before the "
+                     "domain starts", "disk `%s': format=%s: libxl can't "
+                     "use %s images", spec, f, f);
+        rc = 1;
+    }
+    return rc;
+}
+
+/* The disk pipeline of a create: validate, convert, overlay.  fds gets
+ * the overlays' fds (d->num_disks entries) to keep open while the
+ * backend starts the domain.  Exit status. */
+static int disk_pipeline(const struct create_opts *o, const cfg_config *cfg,
+                         vxl_domain_config *d, int *fds, vxl_diags *diags)
+{
+    vxl_disk_facts *facts = NULL;
+    int rc;
+
+    if (o->dryrun && !o->convert)   /* xl's -n, nothing more */
+        return extension_formats(cfg, d, diags);
+    rc = xl_validate_disks(cfg, d, xl_backend_name(), o->convert != NULL,
+                           o->snapshot && !o->dryrun, &facts, diags);
+    if (rc)
+        goto out;
+    if (o->convert) {
+        char *cache = vxl_convert_cache_dir();
+        rc = vxl_pipeline_convert(d, cfg, facts, o->convert, cache,
+                                  o->dryrun, diags);
+        free(cache);
         if (rc)
             goto out;
+        if (!o->dryrun) {
+            /* the converted images are new targets: check them (their
+             * errors only: a reused conversion may be in use) */
+            vxl_diags again = {0};
+            xl_validate_disks(cfg, d, xl_backend_name(), true,
+                              o->snapshot, NULL, &again);
+            for (size_t i = 0; i < again.n; i++) {
+                const vxl_diag *g = &again.v[i];
+                if (g->sev == VXL_ERROR)
+                    vxl_diag_add(diags, VXL_ERROR, g->file, g->line, g->col,
+                                 g->hint, "%s", g->msg);
+            }
+            rc = again.nerrors ? 1 : 0;
+            vxl_diags_free(&again);
+            if (rc)
+                goto out;
+        }
     }
+    if (o->snapshot && !o->dryrun)
+        rc = vxl_pipeline_snapshot(d, cfg, fds, diags);
+out:
+    free(facts);
+    /* what libxl's late failure would have been: xl's -ERROR_FAIL, 3 */
+    return rc ? 3 : 0;
+}
+
+static int create_domain(const struct create_opts *o)
+{
+    vxl_diags diags = {0};
+    vxl_domain_config d;
+    cfg_config *cfg = NULL;
+    int *fds = NULL;
+    int rc;
+
+    vxl_domain_config_init(&d);
+    rc = xl_load_config(o->config_file, o->extra_config, o->quiet,
+                        o->ignore_masks, &cfg, &d, &diags);
+    if (rc)
+        goto out;
+    fds = xmalloc((d.num_disks ? d.num_disks : 1) * sizeof *fds);
+    for (int i = 0; i < d.num_disks; i++)
+        fds[i] = -1;
+    rc = disk_pipeline(o, cfg, &d, fds, &diags);
+    if (rc)
+        goto out;
     if (o->dryrun || o->debug) {
         report_diags(&diags);       /* warnings come before the output */
         vxl_diags_free(&diags);
@@ -202,9 +341,12 @@ static int create_domain(const struct create_opts *o)
 out:
     report_diags(&diags);
     vxl_diags_free(&diags);
+    for (int i = 0; fds && i < d.num_disks; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
     cfg_destroy(cfg);
     vxl_domain_config_dispose(&d);
-    vxl_xlconf_dispose(&xlconf);
     return rc;
 }
 
@@ -225,6 +367,8 @@ int main_create(int argc, char **argv)
         { "vncviewer", 0, 0, 'V' },
         { "vncviewer-autopass", 0, 0, 'A' },
         { "help", 0, 0, 'h' },
+        { "convert", 2, 0, 256 },       /* vxl: docs/disk-pipeline.md */
+        { "snapshot", 0, 0, 257 },
         { 0 }
     };
     struct create_opts o = { .dryrun = vxl_g.dryrun };
@@ -250,6 +394,15 @@ int main_create(int argc, char **argv)
         case 'F': o.foreground = true; break;
         case 'e': o.no_monitor = true; break;
         case 'A': case 'V': o.vnc = true; break;
+        case 256:
+            o.convert = optarg ? optarg : "qcow2";
+            if (strcmp(o.convert, "qcow2") && strcmp(o.convert, "raw")) {
+                fprintf(stderr, "vxl create: --convert=%s: the target format "
+                        "is qcow2 or raw\n", o.convert);
+                return 2;
+            }
+            break;
+        case 257: o.snapshot = true; break;
         case 'h':
             help("create");
             return 0;

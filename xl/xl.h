@@ -61,6 +61,25 @@ int main_rename(int argc, char **argv);
 int main_uptime(int argc, char **argv);
 int main_console(int argc, char **argv);        /* xl/console.c */
 
+/* xl/create.c, shared with validate: read and parse a config as create
+ * does (xl.conf, host, "Parsing config from" unless quiet, overrides,
+ * affinity masks unless ignore_masks).  *cfg_out is set even on failure
+ * (cfg_destroy it).  Exit status. */
+struct cfg_config;
+struct vxl_domain_config;
+struct vxl_disk_facts;
+int xl_load_config(const char *file, const char *extra, bool quiet,
+                   bool ignore_masks, struct cfg_config **cfg_out,
+                   struct vxl_domain_config *d, vxl_diags *diags);
+/* The name of the backend a domain command would use ("qemu", "xen"). */
+const char *xl_backend_name(void);
+/* vxl_validate with the running domains' disks.  0 or -EINVAL. */
+int xl_validate_disks(const struct cfg_config *cfg,
+                      const struct vxl_domain_config *d, const char *backend,
+                      bool convert, bool snapshot,
+                      struct vxl_disk_facts **facts, vxl_diags *diags);
+int main_validate(int argc, char **argv);       /* xl/validate.c */
+
 /* The backend chosen by --backend / VXL_BACKEND / the host (xl/domain.c);
  * prints why under -v.  NULL (after printing the error) on failure. */
 struct vxl_backend;
