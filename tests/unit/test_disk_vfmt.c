@@ -284,6 +284,19 @@ static void vmdk_delta_link(void **state)
     assert_string_equal(vdisk_backing_format(d), "vmdk");
     assert_non_null(vdisk_backing(d));
     vdisk_close(d, NULL);
+    /* writes into the delta (partial grains take the rest from the
+     * parent) match qemu-io's */
+    assert_int_equal(sh("cp c.vmdk c2.vmdk && qemu-io -f vmdk -c 'write -P "
+                        "0x77 1000k 70k' c2.vmdk"), 0);
+    struct vdisk_open_opts rw = { .format = "vmdk", .flags = VDISK_RDWR };
+    assert_int_equal(vdisk_open(path, &rw, &d, &err), 0);
+    uint8_t *buf = xmalloc(70 << 10);
+    memset(buf, 0x77, 70 << 10);
+    assert_int_equal(vdisk_pwrite(d, buf, 70 << 10, 1000 << 10, &err), 0);
+    free(buf);
+    assert_int_equal(vdisk_close(d, &err), 0);
+    assert_int_equal(sh("qemu-img compare c.vmdk c2.vmdk && qemu-img check "
+                        "c.vmdk"), 0);
     free(path);
 }
 
