@@ -67,6 +67,7 @@ static const char *const keys[] = {
     "backendtype", "specification", "script", "direct-io-safe", "discard",
     "no-discard", "trusted", "untrusted", "colo", "no-colo", "colo-host",
     "colo-port", "colo-export", "active-disk", "hidden-disk", "cdrom",
+    "snapshot",
 };
 
 /* Set an enum member, complaining if it was already set differently. */
@@ -233,6 +234,7 @@ enum rule {
     R_DIRECT_IO_SAFE, R_DISCARD, R_NO_DISCARD, R_COLO, R_NO_COLO,
     R_COLO_HOST, R_COLO_PORT, R_COLO_EXPORT, R_ACTIVE_DISK, R_HIDDEN_DISK,
     R_TRUSTED, R_UNTRUSTED,
+    R_SNAPSHOT,                 /* vxl extension: docs/disk-pipeline.md */
     R_TARGET,
     R_UNKNOWN_PARAM,
     R_PREFIX_FORMAT, R_PREFIX_SCRIPT, R_PREFIX_TAPDISK, R_PREFIX_TAP,
@@ -255,7 +257,7 @@ static const char *const rule_word[R_NRULES] = {
     [R_COLO_HOST] = "colo-host=", [R_COLO_PORT] = "colo-port=",
     [R_COLO_EXPORT] = "colo-export=", [R_ACTIVE_DISK] = "active-disk=",
     [R_HIDDEN_DISK] = "hidden-disk=", [R_TRUSTED] = "trusted",
-    [R_UNTRUSTED] = "untrusted",
+    [R_UNTRUSTED] = "untrusted", [R_SNAPSHOT] = "snapshot",
 };
 
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
@@ -321,7 +323,7 @@ static size_t rule_match(enum rule r, const char *p, size_t *head)
         break;
     case R_CDROM: case R_DEVTYPE_CDROM: case R_DEVTYPE_DISK:
     case R_DIRECT_IO_SAFE: case R_DISCARD: case R_NO_DISCARD: case R_COLO:
-    case R_NO_COLO: case R_TRUSTED: case R_UNTRUSTED:
+    case R_NO_COLO: case R_TRUSTED: case R_UNTRUSTED: case R_SNAPSHOT:
         if (!has_prefix(p, rule_word[r]))
             return 0;
         n = strlen(rule_word[r]);
@@ -505,6 +507,7 @@ static bool apply(dpc_t *dpc, enum rule r, char *text)
     case R_NO_COLO:    vxl_defbool_set(&disk->colo_enable, false); break;
     case R_TRUSTED:    vxl_defbool_set(&disk->trusted, true); break;
     case R_UNTRUSTED:  vxl_defbool_set(&disk->trusted, false); break;
+    case R_SNAPSHOT:   disk->vxl_snapshot = true; break;
     case R_COLO_HOST:
         strip(text, ',');
         savestring(dpc, "colo-host", &disk->colo_host, from_equals(text));

@@ -749,6 +749,7 @@ typedef struct vxl_device_disk {
     const char *vxl_format;     /* "vmdk" / "vdi" for format=vmdk|vdi (then
                                    format stays UNKNOWN); NULL otherwise */
     unsigned vxl_given;         /* VXL_DISK_GIVEN_*: what the spec set */
+    bool vxl_snapshot;          /* `snapshot': behind a temporary overlay */
 } vxl_device_disk;
 
 /* vxl_device_disk.vxl_given bits */

@@ -130,12 +130,15 @@ int vxl_snapshot_overlay(const char *base, const char *base_format,
                          const cfg_pos *pos, const char *spec,
                          vxl_diags *diags);
 
-/* For create --snapshot: every writable disk with an image becomes
- * "/proc/self/fd/N" (format qcow2) over an overlay from
- * vxl_snapshot_overlay; fds[] (d->num_disks entries, -1 = none) gets the
- * fds to keep open until the backend has started the domain.  0 or
- * -errno. */
+/* For create --snapshot (all) and disks with the `snapshot' flag: each
+ * such writable disk with an image becomes "/proc/self/fd/N" (format
+ * qcow2) over an overlay from vxl_snapshot_overlay, read with the disk's
+ * format (facts, may be NULL: an unconverted vmdk/vdi the QEMU backend
+ * reads as such).  fds[] (d->num_disks entries, -1 = none) gets the fds
+ * to keep open until the backend has started the domain.  0 or -errno
+ * (then no fd is left open). */
 int vxl_pipeline_snapshot(vxl_domain_config *d, const cfg_config *cfg,
-                          int *fds, vxl_diags *diags);
+                          bool all, const vxl_disk_facts *facts, int *fds,
+                          vxl_diags *diags);
 
 #endif

@@ -95,7 +95,8 @@ int vxl_snapshot_overlay(const char *base, const char *base_format,
 }
 
 int vxl_pipeline_snapshot(vxl_domain_config *d, const cfg_config *cfg,
-                          int *fds, vxl_diags *diags)
+                          bool all, const vxl_disk_facts *facts, int *fds,
+                          vxl_diags *diags)
 {
     int rc = 0;
 
@@ -107,8 +108,11 @@ int vxl_pipeline_snapshot(vxl_domain_config *d, const cfg_config *cfg,
         cfg_pos pos;
         const char *spec;
 
-        if (!k->readwrite || k->is_cdrom || !k->pdev_path ||
-            !*k->pdev_path || !fmt)
+        /* an unconverted vmdk/vdi the backend reads as such (QEMU) */
+        if (facts && facts[i].src_format && !facts[i].needs_convert)
+            fmt = facts[i].src_format;
+        if (!(all || k->vxl_snapshot) || !k->readwrite || k->is_cdrom ||
+            !k->pdev_path || !*k->pdev_path || !fmt)
             continue;
         vxl_disk_where(cfg, d, i, &pos, &spec);
         int r = vxl_snapshot_overlay(k->pdev_path, fmt, NULL, &fds[i], &pos,

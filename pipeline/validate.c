@@ -453,6 +453,10 @@ static void check_combinations(struct vctx *c, int i)
         (k->vxl_given & VXL_DISK_GIVEN_RW))
         problem(c, VXL_WARNING, i, "drop access=rw",
                 "a cdrom is read-only; access=rw is ignored");
+    if (k->vxl_snapshot && (!k->readwrite || k->is_cdrom))
+        problem(c, VXL_WARNING, i, "drop snapshot, or give access=rw",
+                "snapshot on a read-only %s does nothing",
+                k->is_cdrom ? "cdrom" : "disk");
     if (!hvm || c->ds[i].devid < 0)
         return;
     if (k->is_cdrom && (idx >= 4 || sd))
@@ -659,7 +663,8 @@ int vxl_validate(const vxl_domain_config *d, const vxl_validate_opts *o,
         const vxl_device_disk *k = &d->disks[i];
         struct dstate *s = &c.ds[i];
         vxl_disk_where(o->cfg, d, i, &s->pos, &s->spec);
-        s->writable = k->readwrite && !k->is_cdrom && !o->snapshot;
+        s->writable = k->readwrite && !k->is_cdrom && !o->snapshot &&
+                      !k->vxl_snapshot;
         if (k->pdev_path && *k->pdev_path &&
             k->format != VXL_DISK_FORMAT_EMPTY)
             s->path = k->pdev_path;

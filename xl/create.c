@@ -299,8 +299,8 @@ static int disk_pipeline(const struct create_opts *o, const cfg_config *cfg,
                 goto out;
         }
     }
-    if (o->snapshot && !o->dryrun)
-        rc = vxl_pipeline_snapshot(d, cfg, fds, diags);
+    if (!o->dryrun)     /* --snapshot, or disks with `snapshot' */
+        rc = vxl_pipeline_snapshot(d, cfg, o->snapshot, facts, fds, diags);
 out:
     free(facts);
     /* what libxl's late failure would have been: xl's -ERROR_FAIL, 3 */

@@ -137,6 +137,13 @@ check "boots from the raw conversion" grep -q VXL-GUEST-OK <<<"$out"
 check "the raw conversion has the guest's sector" \
     sh -c 'cmp -s -n 512 "$1" "$2"' _ "$rpath" off.img
 
+# VDI (format=vdi) the same way
+qemu-img convert -O vdi off.img off.vdi
+config vdi "format=vdi,vdev=hda,target=$T/off.vdi" 'on_poweroff = "destroy"'
+out=$(timeout 30 "$VXL" --backend=qemu create -q --convert -c vdi.cfg </dev/null 2>err)
+check "a VDI boots with --convert" grep -q VXL-GUEST-OK <<<"$out"
+check "... from a qcow2 in the cache" sh -c 'ls "$1"/off.vdi-*.qcow2 >/dev/null' _ "$VXL_CACHE"
+
 # an undeclared VMDK is converted too when --convert is given
 config undecl "vdev=hda,target=$T/so.vmdk" 'on_poweroff = "destroy"'
 "$VXL" --backend=qemu -N create --convert undecl.cfg > dry.json 2> err
@@ -156,6 +163,14 @@ check "--snapshot: no overlay left in \$TMPDIR" test -z "$(ls -A "$TMPDIR")"
 out=$(timeout 30 "$VXL" --backend=qemu create -q -c snap.cfg </dev/null 2>err)
 check "control: without --snapshot the guest's write lands in the image" \
     test "$(sha256sum < w.img)" != "$base_sum"
+
+# the per-disk flag: only that disk is behind an overlay
+cp off.img w.img
+config snap1 "format=raw,vdev=hda,snapshot,target=$T/w.img" 'on_poweroff = "destroy"'
+out=$(timeout 30 "$VXL" --backend=qemu create -q -c snap1.cfg </dev/null 2>err)
+check "\`snapshot' disk flag: the guest runs" grep -q VXL-GUEST-OK <<<"$out"
+check "\`snapshot' disk flag: the base is unchanged" test "$(sha256sum < w.img)" = "$base_sum"
+check "\`snapshot' disk flag: nothing left" test -z "$(ls -A "$TMPDIR")"
 
 # while it runs: nothing on disk, QEMU holds the deleted overlay
 cp halt.img wh.img

@@ -112,6 +112,17 @@ check "vmdk-as-qcow2: hint" \
 expect raw-as-qcow2 pv qemu 4 \
     "'$T/r.img' is not a qcow2 image (no qcow2 header: raw data)" \
     "$T/r.img,qcow2,xvda,w"
+qemu-img convert -O vpc r.img r.vhd
+qemu-img convert -O vdi r.img r.vdi
+cfg vhd-ok pv "format=vhd,vdev=xvda,target=$T/r.vhd"
+run qemu vhd-ok
+check "a vhd declared vhd is fine" test "$rc" = 0
+expect vhd-as-raw pv qemu 4 "'$T/r.vhd' is a vhd image, not raw (format=raw)" \
+    "$T/r.vhd,raw,xvda,w"
+check "vhd-as-raw: hint" has "  hint: write format=vhd in the disk spec"
+expect vdi-as-raw pv qemu 4 "'$T/r.vdi' is a vdi image, not raw (format=raw)" \
+    "$T/r.vdi,raw,xvda,w"
+check "vdi-as-raw: hint" has "  hint: write format=vdi and create with --convert: libxl can't use vdi images"
 expect vmdk-as-vhd pv qemu 4 "'$T/v.vmdk' is a vmdk image, not vhd (format=vhd)" \
     "vhd:$T/v.vmdk,xvda,w"
 
@@ -214,6 +225,14 @@ check "cdrom with access=rw: warning" \
     has "cdrom.cfg:5:10: warning: disk \`$T/r.img,raw,hdd:cdrom,rw': a cdrom is read-only; access=rw is ignored"
 check "cdrom beyond the 4 emulated: warning" \
     has "cdrom.cfg:6:10: warning: disk \`vdev=xvde,devtype=cdrom,target=$T/r2.img': only the first 4 disks can be emulated cdroms; \`xvde' is visible to PV drivers only"
+cfg snapro pv "vdev=xvda,access=ro,snapshot,target=$T/r.img"
+run qemu snapro
+check "snapshot on a read-only disk: exit 0" test "$rc" = 0
+check "snapshot on a read-only disk: warning" \
+    has "snapro.cfg:4:10: warning: disk \`vdev=xvda,access=ro,snapshot,target=$T/r.img': snapshot on a read-only disk does nothing"
+cfg snapone pv "vdev=xvda,snapshot,target=$T/r.img" "vdev=xvdb,access=ro,target=$T/r.img"
+run qemu snapone
+check "a disk with \`snapshot' does not write its image" test "$rc" = 0
 expect ro-ide hvm xen 4 "qemu-xen doesn't support read-only IDE disk drivers" \
     "vdev=hda,access=ro,target=$T/r.img"
 check "ro-ide: hint" has "  hint: give access=rw, or devtype=cdrom for a read-only medium"

@@ -135,6 +135,16 @@ static void vxl_formats_and_given(void **state)
     assert_int_equal(disk.vxl_given, 0);
     vxl_device_disk_dispose(&disk);
 
+    /* `snapshot' (vxl extension): a temporary overlay for this disk */
+    assert_int_equal(parse1("vdev=xvda,snapshot,target=/a.img", &disk, &d),
+                     0);
+    assert_true(disk.vxl_snapshot);
+    assert_string_equal(disk.pdev_path, "/a.img");
+    vxl_device_disk_dispose(&disk);
+    assert_int_equal(parse1("/a.img,raw,xvda,rw,snapshot", &disk, &d), 0);
+    assert_true(disk.vxl_snapshot);
+    vxl_device_disk_dispose(&disk);
+
     /* an empty cdrom has no format to convert */
     assert_int_equal(parse1("format=vmdk,vdev=hdc,devtype=cdrom", &disk,
                             &d), 0);
