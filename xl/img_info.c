@@ -273,7 +273,7 @@ int img_snapshot(int argc, char **argv)
         { "help", 0, 0, 'h' }, { "force-share", 0, 0, 'U' }, { 0 }
     };
     enum { NONE, LIST, APPLY, CREATE, DELETE } action = NONE;
-    const char *name = NULL, *filename;
+    const char *name = NULL, *filename, *fmt = NULL;
     bool quiet = false;
     int c, ret = 1;
 
@@ -286,7 +286,7 @@ int img_snapshot(int argc, char **argv)
         case 'a': a = APPLY; break;
         case 'c': a = CREATE; break;
         case 'd': a = DELETE; break;
-        case 'f': break;    /* qemu-img accepts -f but probes; so do we */
+        case 'f': fmt = optarg; break;
         case 'q': quiet = true; continue;
         case 'U': continue;
         default: return img_bad_option(c, optopt, argv[optind - 1]);
@@ -305,7 +305,7 @@ int img_snapshot(int argc, char **argv)
     if (action == NONE)
         action = LIST;
 
-    struct vdisk *d = img_open(filename, NULL,
+    struct vdisk *d = img_open(filename, fmt,
                                action == LIST ? VDISK_NO_BACKING
                                               : VDISK_RDWR | VDISK_NO_BACKING);
     if (!d)
