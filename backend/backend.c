@@ -31,6 +31,10 @@ void vxl_console_dispose(vxl_console *c)
     free(c->pty_path);
     free(c->log_path);
     c->socket_path = c->pty_path = c->log_path = NULL;
+    for (size_t i = 0; c->exec_argv && c->exec_argv[i]; i++)
+        free(c->exec_argv[i]);
+    free(c->exec_argv);
+    c->exec_argv = NULL;
 }
 
 bool vxl_on_xen_control_domain(void)
@@ -69,9 +73,10 @@ int vxl_backend_choose(const char *requested, vxl_backend_choice *out,
         } else if (!strcmp(requested, "xen") || !strcmp(requested, "libxl")) {
             if (!BUILT_WITH_LIBXL) {
                 vxl_diag_add(d, VXL_ERROR, NULL, 0, 0,
-                             "use --backend=qemu, or rebuild vxl with libxl",
-                             "backend \"%s\": this vxl was built without "
-                             "libxenlight", requested);
+                             "use --backend=qemu, or install libxen-dev "
+                             "and rebuild vxl",
+                             "the xen backend is not available in this "
+                             "build (built without libxenlight)");
                 return -ENOTSUP;
             }
             out->name = "xen";
@@ -106,6 +111,10 @@ int vxl_backend_open(const vxl_backend_choice *c, vxl_backend **out,
 {
     if (!strcmp(c->name, "qemu"))
         return vxl_qemu_backend_open(out, d);
+#ifdef HAVE_LIBXL
+    if (!strcmp(c->name, "xen"))
+        return vxl_xen_backend_open(out, d);
+#endif
     vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL,
                  "backend \"%s\" is not available in this build", c->name);
     return -ENOTSUP;

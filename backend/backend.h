@@ -54,6 +54,9 @@ typedef struct vxl_console {
     char *socket_path;          /* unix stream socket, raw bytes; or NULL */
     char *pty_path;             /* a pty; or NULL */
     char *log_path;             /* everything the guest wrote; or NULL */
+    /* A program that attaches the terminal itself (Xen's xenconsole), as
+     * a NULL-terminated argv for the caller to exec; or NULL. */
+    char **exec_argv;
 } vxl_console;
 
 void vxl_console_dispose(vxl_console *c);
@@ -102,6 +105,13 @@ typedef struct vxl_backend_ops {
      * timeout_ms < 0 waits for ever). */
     int (*wait_gone)(vxl_backend *b, uint32_t domid, int timeout_ms,
                      vxl_diags *d);
+
+    /* Optional (NULL: the backend has no config of its own).  The domain
+     * config exactly as the backend would hand it over, as libxl JSON
+     * (the xen backend: libxl_domain_config_to_json() of the translated
+     * libxl_domain_config).  Caller frees *json. */
+    int (*config_json)(vxl_backend *b, const struct vxl_domain_config *cfg,
+                       char **json, vxl_diags *d);
 } vxl_backend_ops;
 
 struct vxl_backend {
@@ -144,5 +154,10 @@ int backend_create(vxl_backend *b, const struct vxl_domain_config *cfg,
 /* backend implementations */
 extern const vxl_backend_ops vxl_qemu_backend_ops;
 int vxl_qemu_backend_open(vxl_backend **out, vxl_diags *d);
+#ifdef HAVE_LIBXL
+/* backend/xen.c: only in builds with libxenlight */
+extern const vxl_backend_ops vxl_xen_backend_ops;
+int vxl_xen_backend_open(vxl_backend **out, vxl_diags *d);
+#endif
 
 #endif

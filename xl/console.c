@@ -1,7 +1,8 @@
 /* xl/console.c — `vxl console': attach the terminal to a domain's console.
  *
  * The backend says where the console is (a unix socket for the QEMU
- * backend).  The terminal is put in raw mode; Ctrl-] detaches, as in xl.
+ * backend; for Xen a program to run, xenconsole, which vxl execs as xl
+ * does).  The terminal is put in raw mode; Ctrl-] detaches, as in xl.
  * The session ends when the domain goes away (the socket closes).
  * xl_console_attach() is also what `create -c' uses: it can unpause the
  * domain once connected, so no output is lost from boot on. */
@@ -146,6 +147,20 @@ int xl_console_attach(vxl_backend *b, uint32_t domid, int type, int num,
 
     if (b->ops->console(b, domid, (vxl_console_type)type, num, &con, &d)) {
         report_diags(&d);
+        goto out;
+    }
+    if (con.exec_argv) {
+        /* the backend's own console client (Xen: xenconsole, as xl runs
+         * it); with `unpause' (create -c) the domain runs first: the
+         * console daemon keeps what it writes meanwhile */
+        if (unpause && b->ops->unpause(b, domid, &d)) {
+            report_diags(&d);
+            goto out;
+        }
+        fflush(NULL);
+        execv(con.exec_argv[0], con.exec_argv);
+        fprintf(stderr, "vxl: cannot run %s: %s\n", con.exec_argv[0],
+                strerror(errno));
         goto out;
     }
     if (!con.socket_path) {

@@ -9,7 +9,9 @@
  *   - "/dev/null" is an empty config (the settings come from arguments);
  *   - "Parsing config from FILE" on stderr unless -q;
  *   - with -n or the global -N: the domain config as libxl's JSON on
- *     stdout; with -d (no dry run): the same on stderr.
+ *     stdout (on the xen backend: libxl_domain_config_to_json() of the
+ *     config translated for libxl); with -d (no dry run): the model's
+ *     JSON on stderr.
  *   - the random uuid of a config without one comes from the semantics
  *     (vxl_parse_domain_config, as xl's parse_config_data); an explicit
  *     nil uuid stays nil (and is not printed), as in xl.
@@ -95,6 +97,46 @@ static int print_json(const vxl_domain_config *d, FILE *out)
 {
     char *json = vxl_domain_config_to_json(d);
     if (!json) {
+        fprintf(stderr, "Failed to convert domain configuration to JSON\n");
+        return 1;
+    }
+    fputs(json, out);
+    free(json);
+    if (fflush(out) || ferror(out)) {
+        perror("stdout");
+        return 1;
+    }
+    return 0;
+}
+
+/* The dry run's JSON.  On the xen backend it is libxl's own
+ * libxl_domain_config_to_json() of the config translated for libxl (the
+ * backend checks it equals the model's JSON); elsewhere the model's. */
+static int print_dryrun_json(const vxl_domain_config *d, FILE *out)
+{
+    vxl_backend_choice ch;
+    vxl_diags diags = {0};
+    char *json = NULL;
+    int rc;
+
+    if (vxl_backend_choose(vxl_g.backend, &ch, &diags)) {
+        report_diags(&diags);
+        vxl_diags_free(&diags);
+        return 1;
+    }
+    vxl_diags_free(&diags);
+    if (strcmp(ch.name, "xen"))
+        return print_json(d, out);
+
+    struct vxl_backend *b = xl_backend_open();
+    if (!b)
+        return 1;
+    rc = b->ops->config_json ? b->ops->config_json(b, d, &json, &diags)
+                             : -ENOTSUP;
+    vxl_backend_close(b);
+    report_diags(&diags);
+    vxl_diags_free(&diags);
+    if (rc) {
         fprintf(stderr, "Failed to convert domain configuration to JSON\n");
         return 1;
     }
@@ -329,7 +371,8 @@ static int create_domain(const struct create_opts *o)
     if (o->dryrun || o->debug) {
         report_diags(&diags);       /* warnings come before the output */
         vxl_diags_free(&diags);
-        rc = print_json(&d, o->dryrun ? stdout : stderr);
+        rc = o->dryrun ? print_dryrun_json(&d, stdout)
+                       : print_json(&d, stderr);
         if (rc || o->dryrun)
             goto out;
     }

@@ -22,14 +22,19 @@ vxl_backend *xl_backend_open(void)
     vxl_backend *b = NULL;
     vxl_diags d = {0};
 
-    if (vxl_backend_choose(vxl_g.backend, &ch, &d) ||
-        vxl_backend_open(&ch, &b, &d)) {
+    if (vxl_backend_choose(vxl_g.backend, &ch, &d)) {
+        report_diags(&d);
+        vxl_diags_free(&d);
+        return NULL;
+    }
+    if (vxl_g.verbose)      /* the choice first: opening it may fail */
+        fprintf(stderr, "vxl: backend %s: %s\n", ch.name, ch.why);
+    if (vxl_backend_open(&ch, &b, &d)) {
         report_diags(&d);
         vxl_diags_free(&d);
         return NULL;
     }
     if (vxl_g.verbose) {
-        fprintf(stderr, "vxl: backend %s: %s\n", ch.name, ch.why);
         if (!strcmp(ch.name, "qemu")) {
             const char *why;
             const char *accel = vxl_qemu_backend_accel(b, &why);
@@ -77,7 +82,7 @@ static void print_list(const vxl_dominfo *v, size_t n, bool verbose)
                di->shutdown ? 's' : '-',
                reason >= 0 && reason < (int)sizeof reason_letters - 1
                    ? reason_letters[reason] : '?',
-               di->dying ? 'd' : '-', (double)di->cpu_time_ns / 1e9);
+               di->dying ? 'd' : '-', (float)di->cpu_time_ns / 1e9);  /* as xl */
         if (verbose) {
             printf(" %s", di->uuid);
             if (di->shutdown)
