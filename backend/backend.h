@@ -106,12 +106,14 @@ typedef struct vxl_backend_ops {
     int (*wait_gone)(vxl_backend *b, uint32_t domid, int timeout_ms,
                      vxl_diags *d);
 
-    /* Optional (NULL: the backend has no config of its own).  The domain
-     * config exactly as the backend would hand it over, as libxl JSON
-     * (the xen backend: libxl_domain_config_to_json() of the translated
+    /* Optional (NULL: the backend has no config of its own; create -n
+     * prints the model's JSON).  The domain config exactly as the backend
+     * would hand it over, as libxl JSON (the xen backend:
+     * libxl_domain_config_to_json() of the translated
      * libxl_domain_config).  Caller frees *json. */
-    int (*config_json)(vxl_backend *b, const struct vxl_domain_config *cfg,
-                       char **json, vxl_diags *d);
+    int (*translate_json)(vxl_backend *b,
+                          const struct vxl_domain_config *cfg, char **json,
+                          vxl_diags *d);
 } vxl_backend_ops;
 
 struct vxl_backend {

@@ -262,8 +262,8 @@ fail:
     return -EINVAL;
 }
 
-static int xen_config_json(vxl_backend *b, const vxl_domain_config *cfg,
-                           char **json, vxl_diags *d)
+static int xen_translate_json(vxl_backend *b, const vxl_domain_config *cfg,
+                              char **json, vxl_diags *d)
 {
     libxl_domain_config x;
     int rc = translate(b, cfg, &x, json, d);
@@ -366,7 +366,12 @@ static void fill_info(libxl_ctx *ctx, const libxl_dominfo *li, vxl_dominfo *o)
     o->vcpu_online = li->vcpu_online;
     o->vcpu_max = li->vcpu_max_id + 1;
     o->cpu_time_ns = li->cpu_time;
-    o->start_time = 0;
+    /* uptime's start: libxl reads it from xenstore; 0 when unknown (and
+     * for dom0, which has none: its uptime is the host's) */
+    if (li->domid != 0) {
+        uint32_t st = libxl_vm_get_start_time(ctx, li->domid);
+        o->start_time = st == (uint32_t)-1 ? 0 : st;
+    }
 }
 
 static int xen_list(vxl_backend *b, vxl_dominfo **v, size_t *n, vxl_diags *d)
@@ -505,6 +510,30 @@ static int xen_console(vxl_backend *b, uint32_t domid, vxl_console_type type,
     return 0;
 }
 
+/* list -l: the config libxl keeps for the domain (as xl's list -l). */
+static int xen_config_json(vxl_backend *b, uint32_t domid, char **json,
+                           vxl_diags *d)
+{
+    libxl_ctx *ctx = ctx_for(b, d);
+    libxl_domain_config x;
+    int rc;
+
+    libxl_domain_config_init(&x);
+    rc = libxl_retrieve_domain_configuration(ctx, domid, &x, NULL);
+    if (rc) {
+        libxl_domain_config_dispose(&x);
+        return xen_fail(d, "libxl_retrieve_domain_configuration", domid, rc);
+    }
+    *json = libxl_domain_config_to_json(ctx, &x);
+    libxl_domain_config_dispose(&x);
+    if (!*json) {
+        vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL,
+                     "libxl_domain_config_to_json failed");
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 static int xen_wait_gone(vxl_backend *b, uint32_t domid, int timeout_ms,
                          vxl_diags *d)
 {
@@ -544,6 +573,7 @@ const vxl_backend_ops vxl_xen_backend_ops = {
     .console = xen_console,
     .wait_gone = xen_wait_gone,
     .config_json = xen_config_json,
+    .translate_json = xen_translate_json,
 };
 
 int vxl_xen_backend_open(vxl_backend **out, vxl_diags *d)

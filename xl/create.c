@@ -131,8 +131,8 @@ static int print_dryrun_json(const vxl_domain_config *d, FILE *out)
     struct vxl_backend *b = xl_backend_open();
     if (!b)
         return 1;
-    rc = b->ops->config_json ? b->ops->config_json(b, d, &json, &diags)
-                             : -ENOTSUP;
+    rc = b->ops->translate_json ? b->ops->translate_json(b, d, &json, &diags)
+                                : -ENOTSUP;
     vxl_backend_close(b);
     report_diags(&diags);
     vxl_diags_free(&diags);
