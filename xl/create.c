@@ -111,42 +111,54 @@ static int print_json(const vxl_domain_config *d, FILE *out)
 
 /* The dry run's JSON.  On the xen backend it is libxl's own
  * libxl_domain_config_to_json() of the config translated for libxl (the
- * backend checks it equals the model's JSON); elsewhere the model's. */
+ * backend checks it equals the model's JSON); elsewhere the model's.
+ * When the xen backend is chosen but cannot be had (a build without
+ * libxl, a host without Xen: libxl_ctx_alloc fails) the dry run still
+ * works, as it always has: it prints the model's JSON — the same text by
+ * construction — and says so under -v.  (xl -N would fail there.) */
 static int print_dryrun_json(const vxl_domain_config *d, FILE *out)
 {
     vxl_backend_choice ch;
     vxl_diags diags = {0};
+    struct vxl_backend *b = NULL;
     char *json = NULL;
     int rc;
 
-    if (vxl_backend_choose(vxl_g.backend, &ch, &diags)) {
+    if (vxl_backend_choose(vxl_g.backend, &ch, &diags) == 0 &&
+        strcmp(ch.name, "xen")) {
+        vxl_diags_free(&diags);
+        return print_json(d, out);
+    }
+    if (diags.n == 0 && vxl_backend_open(&ch, &b, &diags) == 0) {
+        rc = b->ops->translate_json
+             ? b->ops->translate_json(b, d, &json, &diags) : -ENOTSUP;
+        vxl_backend_close(b);
         report_diags(&diags);
         vxl_diags_free(&diags);
-        return 1;
+        if (rc) {
+            fprintf(stderr, "Failed to convert domain configuration to "
+                    "JSON\n");
+            return 1;
+        }
+        if (vxl_g.verbose)
+            fprintf(stderr, "vxl: dry run: libxl's JSON of the config "
+                    "translated by the xen backend\n");
+        fputs(json, out);
+        free(json);
+        if (fflush(out) || ferror(out)) {
+            perror("stdout");
+            return 1;
+        }
+        return 0;
+    }
+    if (vxl_g.verbose) {
+        char *why = diags.n ? vxl_diag_format(&diags.v[diags.n - 1]) : NULL;
+        fprintf(stderr, "vxl: dry run: the model's JSON (the xen backend "
+                "is not available: %s)\n", why ? why : "?");
+        free(why);
     }
     vxl_diags_free(&diags);
-    if (strcmp(ch.name, "xen"))
-        return print_json(d, out);
-
-    struct vxl_backend *b = xl_backend_open();
-    if (!b)
-        return 1;
-    rc = b->ops->translate_json ? b->ops->translate_json(b, d, &json, &diags)
-                                : -ENOTSUP;
-    vxl_backend_close(b);
-    report_diags(&diags);
-    vxl_diags_free(&diags);
-    if (rc) {
-        fprintf(stderr, "Failed to convert domain configuration to JSON\n");
-        return 1;
-    }
-    fputs(json, out);
-    free(json);
-    if (fflush(out) || ferror(out)) {
-        perror("stdout");
-        return 1;
-    }
-    return 0;
+    return print_json(d, out);
 }
 
 /* Hand the parsed domain to the selected backend (xl's

@@ -13,7 +13,10 @@
 # expected one is zeros — it must still be well-formed; ms_vm_genid's bytes
 # when the expected ones are 0).  The backend itself also refuses any
 # translation whose libxl JSON differs from the model's, so a pass here
-# means: libxl's config == vxl's model == xl's config.  One TAP line a case.
+# means: libxl's config == vxl's model == xl's config.  (Run with -v: vxl
+# then says which JSON the dry run printed; without a libxl context it
+# would fall back to the model's, which would prove nothing.)  One TAP line
+# a case.
 #
 # ASan: the shim is built without sanitizers and preloaded in front of an
 # ASan-built vxl under `make check-asan'; ASan's check that its runtime
@@ -85,7 +88,8 @@ for cfg in cases:
     exp = open(os.path.join(d, name + ".expected.json")).read()
     n += 1
     try:
-        p = subprocess.run([vxl, "--backend=xen", "create", "-n", base] + args,
+        p = subprocess.run([vxl, "-v", "--backend=xen", "create", "-n", base]
+                           + args,
                            cwd=d, env=env, stdin=subprocess.DEVNULL,
                            capture_output=True, text=True, timeout=20)
     except subprocess.TimeoutExpired:
@@ -97,7 +101,11 @@ for cfg in cases:
         print("not ok %d - %s: exit %d: %s" % (n, rel, p.returncode, err))
         continue
     out = mask(p.stdout, exp)
-    if out is None:
+    if "vxl: dry run: libxl's JSON" not in p.stderr:
+        err = " | ".join(l for l in p.stderr.splitlines()
+                         if l.startswith("vxl: dry run"))[:300]
+        print("not ok %d - %s: not libxl's output: %s" % (n, rel, err))
+    elif out is None:
         print("not ok %d - %s: c_info.uuid is not a well-formed uuid" % (n, rel))
     elif out != exp:
         ol, el = out.splitlines(), exp.splitlines()
