@@ -20,6 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#include <pthread.h>
+#endif
 
 #include "common/util.h"
 #include "disk/vmdk.h"
@@ -326,6 +330,35 @@ static int put_compressed(struct vdisk *d, struct vmdk_extent *e, uint64_t g,
     return rc;
 }
 
+#ifdef HAVE_LIBDEFLATE
+/* One compressor per thread (compress may run on convert's workers). */
+static pthread_key_t ld_key;
+static pthread_once_t ld_once = PTHREAD_ONCE_INIT;
+
+static void ld_free(void *p)
+{
+    libdeflate_free_compressor(p);
+}
+
+static void ld_key_init(void)
+{
+    (void)pthread_key_create(&ld_key, ld_free);
+}
+
+static struct libdeflate_compressor *ld_get(void)
+{
+    pthread_once(&ld_once, ld_key_init);
+    struct libdeflate_compressor *c = pthread_getspecific(ld_key);
+    if (!c) {
+        c = libdeflate_alloc_compressor(6);
+        if (c)
+            pthread_setspecific(ld_key, c);
+    }
+    return c;
+}
+#endif
+
+/* zlib-format (RFC 1950) deflate of one grain, as VMware and QEMU write. */
 static int deflate_grain(const void *in, size_t n, size_t gbytes, void *out,
                          size_t cap, size_t *olen)
 {
@@ -336,6 +369,17 @@ static int deflate_grain(const void *in, size_t n, size_t gbytes, void *out,
         memcpy(tmp, in, n);
         src = tmp;
     }
+#ifdef HAVE_LIBDEFLATE
+    struct libdeflate_compressor *c = ld_get();
+    if (c) {
+        size_t l = libdeflate_zlib_compress(c, src, gbytes, out, cap);
+        free(tmp);
+        if (l == 0)
+            return -1;      /* does not fit in cap */
+        *olen = l;
+        return 0;
+    }
+#endif
     uLongf l = (uLongf)cap;
     int r = compress2(out, &l, src, (uLong)gbytes, Z_DEFAULT_COMPRESSION);
     free(tmp);
