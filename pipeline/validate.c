@@ -453,6 +453,16 @@ static void check_combinations(struct vctx *c, int i)
         (k->vxl_given & VXL_DISK_GIVEN_RW))
         problem(c, VXL_WARNING, i, "drop access=rw",
                 "a cdrom is read-only; access=rw is ignored");
+    if (!c->qemu && !k->script && k->pdev_path && *k->pdev_path &&
+        (k->backend == VXL_DISK_BACKEND_PHY ||
+         k->backend == VXL_DISK_BACKEND_STANDALONE) &&
+        k->format != VXL_DISK_FORMAT_RAW && k->format != VXL_DISK_FORMAT_EMPTY)
+        problem(c, VXL_ERROR, i, "use backendtype=qdisk, or a raw image",
+                "backendtype=%s serves raw images only, not %s",
+                k->backend == VXL_DISK_BACKEND_PHY ? "phy" : "standalone",
+                k->vxl_format ? k->vxl_format
+                : cfg_format_name(vxl_disk_library_format(k)
+                                  ? vxl_disk_library_format(k) : "unknown"));
     if (k->vxl_snapshot && (!k->readwrite || k->is_cdrom))
         problem(c, VXL_WARNING, i, "drop snapshot, or give access=rw",
                 "snapshot on a read-only %s does nothing",
@@ -665,8 +675,13 @@ int vxl_validate(const vxl_domain_config *d, const vxl_validate_opts *o,
         vxl_disk_where(o->cfg, d, i, &s->pos, &s->spec);
         s->writable = k->readwrite && !k->is_cdrom && !o->snapshot &&
                       !k->vxl_snapshot;
+        /* a script's target (iscsi:, drbd:, ...) and a driver domain's
+         * path are not files of this host: libxl doesn't look either */
+        bool foreign = k->script || (k->backend_domname &&
+                                     strcmp(k->backend_domname, "0") &&
+                                     strcmp(k->backend_domname, "Domain-0"));
         if (k->pdev_path && *k->pdev_path &&
-            k->format != VXL_DISK_FORMAT_EMPTY)
+            k->format != VXL_DISK_FORMAT_EMPTY && !foreign)
             s->path = k->pdev_path;
     }
     check_vdevs(&c);

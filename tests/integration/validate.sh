@@ -239,6 +239,18 @@ check "ro-ide: hint" has "  hint: give access=rw, or devtype=cdrom for a read-on
 run qemu ro-ide
 check "ro-ide on QEMU (an overlay keeps it read-only): exit 0" test "$rc" = 0
 
+expect phy-qcow2 pv xen 4 "backendtype=phy serves raw images only, not qcow2" \
+    "format=qcow2,backendtype=phy,vdev=xvda,target=$T/q.qcow2"
+check "phy-qcow2: hint" has "  hint: use backendtype=qdisk, or a raw image"
+run qemu phy-qcow2
+check "phy-qcow2 on QEMU (no phy there): exit 0" test "$rc" = 0
+cfg script pv "vdev=xvda,script=block-iscsi,target=iqn.2001-05.com.example:disk"
+run xen script
+check "a script's target is not a file of this host" test "$rc" = 0
+cfg drvdom pv "vdev=xvda,backend=storage,target=/dev/vg/guest"
+run xen drvdom
+check "a driver domain's target is not a file of this host" test "$rc" = 0
+
 # ---- boot files --------------------------------------------------------
 printf 'name = "k"\ntype = "pv"\nmemory = 32\nkernel = "%s/nokernel"\nramdisk = "%s/initrd"\n' "$T" "$T" > k.cfg
 run qemu k
