@@ -76,6 +76,8 @@ char *xasprintf(const char *fmt, ...)
 
 void sb_append(strbuf *sb, const char *s, size_t n)
 {
+    if (n == 0 && sb->s)    /* s may be NULL when n is 0 */
+        return;
     if (sb->len + n + 1 > sb->cap) {
         size_t cap = sb->cap ? sb->cap : 64;
         while (cap < sb->len + n + 1)
@@ -83,7 +85,8 @@ void sb_append(strbuf *sb, const char *s, size_t n)
         sb->s = xrealloc(sb->s, cap);
         sb->cap = cap;
     }
-    memcpy(sb->s + sb->len, s, n);
+    if (n)
+        memcpy(sb->s + sb->len, s, n);
     sb->len += n;
     sb->s[sb->len] = 0;
 }

@@ -39,6 +39,18 @@ static void diag_line_without_column(void **state)
     vxl_diags_free(&d);
 }
 
+static void strbuf_empty_append_from_null(void **state)
+{
+    strbuf sb = {0};
+    sb_append(&sb, NULL, 0);            /* no UB: NULL source, length 0 */
+    assert_non_null(sb.s);
+    assert_string_equal(sb.s, "");
+    sb_puts(&sb, "ab");
+    sb_append(&sb, NULL, 0);
+    assert_string_equal(sb.s, "ab");
+    sb_free(&sb);
+}
+
 static void strbuf_grows_and_steals(void **state)
 {
     strbuf sb = {0};
@@ -61,6 +73,7 @@ int main(void)
         cmocka_unit_test(diag_format_with_position_and_hint),
         cmocka_unit_test(diag_line_without_column),
         cmocka_unit_test(strbuf_grows_and_steals),
+        cmocka_unit_test(strbuf_empty_append_from_null),
     };
     return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
