@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "disk/disk.h"
 #include "backend/qemu_argv.h"
 #include "common/util.h"
 
@@ -165,52 +165,6 @@ static int parse_vdev(const char *vdev, enum bus *bus, vxl_diags *d)
     return -1;
 }
 
-/* the format from the image's first bytes, as QEMU's probes would */
-static const char *sniff_format(const char *path)
-{
-    unsigned char m[72];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t r = fd >= 0 ? read(fd, m, sizeof m) : -1;
-    static const unsigned char vdi_sig[4] = { 0x7f, 0x10, 0xda, 0xbe };
-
-    if (fd >= 0)
-        close(fd);
-    if (r < 8)
-        return "raw";
-    if (!memcmp(m, "QFI\xfb", 4))
-        return m[7] == 1 ? "qcow" : "qcow2";
-    if (!memcmp(m, "KDMV", 4) || !memcmp(m, "# Disk DescriptorFile", 8))
-        return "vmdk";
-    if (!memcmp(m, "conectix", 8))
-        return "vpc";
-    if (!memcmp(m, "QED\0", 4))
-        return "qed";
-    if (r >= 68 && !memcmp(m + 64, vdi_sig, 4))
-        return "vdi";
-    if (!memcmp(m, "vhdxfile", 8))
-        return "vhdx";
-    return "raw";
-}
-
-/* A disk declared raw (xl's default; xl.cfg has no vmdk, vdi or vhdx)
- * whose file is, by name AND contents, another format: that format.
- * Contents alone are not trusted: a raw guest disk could hold anything. */
-static const char *undeclared_format(const char *path)
-{
-    static const struct { const char *ext, *fmt; } t[] = {
-        { ".vmdk", "vmdk" }, { ".vdi", "vdi" }, { ".vhdx", "vhdx" },
-        { ".vhd", "vpc" }, { ".qcow2", "qcow2" }, { ".qcow", "qcow" },
-        { ".qed", "qed" },
-    };
-    const char *dot = strrchr(path, '.');
-    if (!dot)
-        return NULL;
-    for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-        if (!strcasecmp(dot, t[i].ext) && !strcmp(sniff_format(path), t[i].fmt))
-            return t[i].fmt;
-    return NULL;
-}
-
 const char *vxl_qemu_disk_format(const vxl_device_disk *disk)
 {
     switch (disk->format) {
@@ -222,8 +176,21 @@ const char *vxl_qemu_disk_format(const vxl_device_disk *disk)
     case VXL_DISK_FORMAT_EMPTY: return NULL;
     case VXL_DISK_FORMAT_UNKNOWN:
     default:
-        return disk->pdev_path ? sniff_format(disk->pdev_path) : NULL;
+        break;
     }
+    /* format=vmdk|vdi, vxl's extension: declared, so QEMU may use it */
+    if (disk->vxl_format)
+        return disk->vxl_format;
+    /* Nothing declared at all (a model not built from a disk spec, which
+     * always yields a format): the disk library's probe.  A declared or
+     * defaulted raw format is never reinterpreted: a guest could write an
+     * image header, with a backing file naming any host file, into its
+     * own raw disk (docs/disk-pipeline.md warns about the mismatch). */
+    const char *fmt = NULL;
+    struct vdisk_err err;
+    if (!disk->pdev_path || vdisk_probe(disk->pdev_path, &fmt, &err))
+        return NULL;
+    return fmt;
 }
 
 static int add_disks(const vxl_domain_config *cfg, vxl_argv *a, vxl_diags *d)
@@ -287,14 +254,6 @@ static int add_disks(const vxl_domain_config *cfg, vxl_argv *a, vxl_diags *d)
             sb_printf(&sb, ",file=%s", p);
             free(p);
             fmt = vxl_qemu_disk_format(k);
-            const char *real = k->format == VXL_DISK_FORMAT_RAW
-                                   ? undeclared_format(k->pdev_path) : NULL;
-            if (real) {
-                WARN(d, "disk vdev=%s: %s is a %s image (format=raw "
-                     "declared); attached as %s", k->vdev, k->pdev_path, real,
-                     real);
-                fmt = real;
-            }
             if (fmt)
                 sb_printf(&sb, ",format=%s", fmt);
         }

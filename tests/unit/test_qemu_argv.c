@@ -302,28 +302,33 @@ static void disk_buses_and_formats(void **state)
                            ",format=raw,readonly=on"));
     vxl_argv_free(&a);
 
-    /* declared raw (xl has no vmdk): a .vmdk with VMDK contents is used as
-     * vmdk, with a warning; VMDK contents under another name stay raw */
+    /* A declared (or defaulted) raw format is never reinterpreted, even
+     * for a .vmdk or .qcow2 with that format's contents: a guest could
+     * plant an image header (with a backing file) in its own raw disk.
+     * format=vmdk, vxl's extension, is used as declared. */
     static const char vmdk_magic[8] = { 'K', 'D', 'M', 'V', 1, 0, 0, 0 };
+    static const char qcow2_magic[8] = { 'Q', 'F', 'I', (char)0xfb, 0, 0, 0, 3 };
     char *vmdk = make_file("guest.vmdk", vmdk_magic, sizeof vmdk_magic);
-    char *fake = make_file("guest.img", vmdk_magic, sizeof vmdk_magic);
+    char *q2 = make_file("guest.qcow2", qcow2_magic, sizeof qcow2_magic);
     vxl_domain_config c2;
     hvm_config(&c2, "vmdk");
     add_disk(&c2, vmdk, "hda", VXL_DISK_FORMAT_RAW);
-    add_disk(&c2, fake, "hdb", VXL_DISK_FORMAT_RAW);
+    add_disk(&c2, q2, "hdb", VXL_DISK_FORMAT_RAW);
+    add_disk(&c2, vmdk, "hdc", VXL_DISK_FORMAT_UNKNOWN)->vxl_format = "vmdk";
     vxl_diags_free(&d);
     assert_int_equal(vxl_qemu_argv(&c2, &base_opts, &a, &post, &d), 0);
     assert_non_null(strstr(opt_val(&a, "-drive", "if=none,id=disk0", 0),
-                           ",format=vmdk"));
+                           ",format=raw"));
     assert_non_null(strstr(opt_val(&a, "-drive", "if=none,id=disk1", 0),
                            ",format=raw"));
-    assert_int_equal(d.n, 1);
-    assert_true(has_diag(&d, VXL_WARNING, "is a vmdk image"));
+    assert_non_null(strstr(opt_val(&a, "-drive", "if=none,id=disk2", 0),
+                           ",format=vmdk"));
+    assert_false(has_diag(&d, VXL_WARNING, "is a vmdk image"));
     vxl_diags_free(&d);
     vxl_argv_free(&a);
     vxl_domain_config_dispose(&c2);
     free(vmdk);
-    free(fake);
+    free(q2);
 
     c.b_info.u.hvm.hdtype = VXL_HDTYPE_AHCI;
     assert_int_equal(vxl_qemu_argv(&c, &base_opts, &a, &post, &d), 0);
