@@ -211,6 +211,18 @@ expect d0p0 pv qemu 5 \
 expect ideslot hvm qemu 5 \
     "vdev \`hda' is the same emulated IDE disk as \`xvda' of disk \`vdev=xvda,target=$T/r.img' (line 4) on an HVM guest" \
     "vdev=xvda,target=$T/r.img" "vdev=hda,target=$T/r2.img"
+# libxl's vdev grammar: every valid form passes, each invalid one fails
+cfg vdevs-ok pv "vdev=xvdz,target=$T/r.img" "vdev=xvdaa,access=ro,target=$T/r2.img" \
+    "vdev=d30p1,access=ro,target=$T/r2.img" "vdev=sdp,access=ro,target=$T/r2.img" \
+    "vdev=hdd,access=ro,target=$T/r2.img" "vdev=xvdb15,access=ro,target=$T/r2.img" \
+    "vdev=2049,access=ro,target=$T/r2.img"
+run qemu vdevs-ok
+check "valid vdevs (xvdz xvdaa d30p1 sdp hdd xvdb15 2049)" test "$rc" = 0
+for v in xvd sdq hde xvda0 hda64 d1 xvdA; do
+    cfg vdev-bad pv "vdev=$v,target=$T/r.img"
+    run qemu vdev-bad
+    check "invalid vdev $v" has "vdev-bad.cfg:4:10: error: disk \`vdev=$v,target=$T/r.img': vdev \`$v' is not a valid virtual disk name"
+done
 cfg pvslots pv "vdev=xvda,target=$T/r.img" "vdev=hda,target=$T/r2.img"
 run qemu pvslots
 check "xvda and hda are different disks on PV" test "$rc" = 0
