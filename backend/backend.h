@@ -106,6 +106,11 @@ typedef struct vxl_backend_ops {
     int (*wait_gone)(vxl_backend *b, uint32_t domid, int timeout_ms,
                      vxl_diags *d);
 
+    /* Optional.  Press the guest's ACPI power (reset: reset) button:
+     * shutdown -F / reboot -F when shutdown/reboot returned -EOPNOTSUPP,
+     * which means "the guest has no PV control interface" (Xen). */
+    int (*acpi_button)(vxl_backend *b, uint32_t domid, bool reset,
+                       vxl_diags *d);
     /* Optional (NULL: the backend has no config of its own; create -n
      * prints the model's JSON).  The domain config exactly as the backend
      * would hand it over, as libxl JSON (the xen backend:

@@ -311,25 +311,27 @@ static int xen_destroy(vxl_backend *b, uint32_t domid, vxl_diags *d)
 static int xen_shutdown(vxl_backend *b, uint32_t domid, vxl_diags *d)
 {
     int rc = libxl_domain_shutdown(ctx_for(b, d), domid, NULL);
-    if (rc == ERROR_NOPARAVIRT) {
-        vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL, "PV control interface "
-                     "not available: external graceful shutdown not "
-                     "possible.");
-        return -EOPNOTSUPP;
-    }
+    if (rc == ERROR_NOPARAVIRT)
+        return -EOPNOTSUPP;     /* no PV control: the caller says so */
     return rc ? xen_fail(d, "libxl_domain_shutdown", domid, rc) : 0;
 }
 
 static int xen_reboot(vxl_backend *b, uint32_t domid, vxl_diags *d)
 {
     int rc = libxl_domain_reboot(ctx_for(b, d), domid, NULL);
-    if (rc == ERROR_NOPARAVIRT) {
-        vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL, "PV control interface "
-                     "not available: external graceful reboot not "
-                     "possible.");
-        return -EOPNOTSUPP;
-    }
+    if (rc == ERROR_NOPARAVIRT)
+        return -EOPNOTSUPP;     /* no PV control: the caller says so */
     return rc ? xen_fail(d, "libxl_domain_reboot", domid, rc) : 0;
+}
+
+/* shutdown -F / reboot -F: the ACPI button (xl's libxl_send_trigger) */
+static int xen_acpi_button(vxl_backend *b, uint32_t domid, bool reset,
+                           vxl_diags *d)
+{
+    int rc = libxl_send_trigger(ctx_for(b, d), domid,
+                                reset ? LIBXL_TRIGGER_RESET
+                                      : LIBXL_TRIGGER_POWER, 0, NULL);
+    return rc ? xen_fail(d, "libxl_send_trigger", domid, rc) : 0;
 }
 
 static int xen_pause(vxl_backend *b, uint32_t domid, vxl_diags *d)
@@ -574,6 +576,7 @@ const vxl_backend_ops vxl_xen_backend_ops = {
     .wait_gone = xen_wait_gone,
     .config_json = xen_config_json,
     .translate_json = xen_translate_json,
+    .acpi_button = xen_acpi_button,
 };
 
 int vxl_xen_backend_open(vxl_backend **out, vxl_diags *d)

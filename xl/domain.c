@@ -322,7 +322,7 @@ static int shutdown_or_reboot(bool reboot, int argc, char **argv)
         { 0 },
     };
     const char *what = reboot ? "reboot" : "shutdown";
-    bool all = false, wait = false;
+    bool all = false, wait = false, fallback = false;
     int opt, rc = 0;
 
     opterr = 0;
@@ -330,7 +330,9 @@ static int shutdown_or_reboot(bool reboot, int argc, char **argv)
         switch (opt) {
         case 'a': all = true; break;
         case 'w': wait = true; break;
-        case 'F': break;        /* ACPI is what the QEMU backend uses anyway */
+        /* -F: ACPI event when the guest has no PV control interface (the
+         * xen backend; ACPI is what the QEMU backend uses anyway) */
+        case 'F': fallback = true; break;
         case 'h': help(what); return 0;
         default:
             fprintf(stderr, "option `%c' not supported.\n", optopt);
@@ -378,6 +380,20 @@ static int shutdown_or_reboot(bool reboot, int argc, char **argv)
                                                  : "Shutting down", ids[i]);
         int r = reboot ? b->ops->reboot(b, ids[i], &d)
                        : b->ops->shutdown(b, ids[i], &d);
+        if (r == -EOPNOTSUPP && b->ops->acpi_button) {
+            /* no PV control interface: xl's messages and -F fallback */
+            const char *ev = reboot ? "reset" : "power";
+            if (fallback) {
+                fprintf(stderr, "PV control interface not available: "
+                        "sending ACPI %s button event.\n", ev);
+                r = b->ops->acpi_button(b, ids[i], reboot, &d);
+            } else {
+                fprintf(stderr, "PV control interface not available: "
+                        "external graceful %s not possible.\n", what);
+                fprintf(stderr, "Use \"-F\" to fallback to ACPI %s "
+                        "event.\n", ev);
+            }
+        }
         if (r) {
             report_diags(&d);
             fprintf(stderr, "%s failed (rc=%d)\n", what, r);
