@@ -12,7 +12,7 @@ export VXL=${VXL:-$top/$build/vxl}
 case $VXL in /*) ;; *) VXL=$top/$VXL ;; esac
 export VXL_TOP=$top
 export CMOCKA_MESSAGE_OUTPUT=TAP
-passed=0 failed=0
+passed=0 failed=0 known=0
 log=$(mktemp "${TMPDIR:-/tmp}/vxl-tests.XXXXXX")
 trap 'rm -f "$log"' EXIT
 
@@ -30,6 +30,7 @@ run_one() {     # name, command...
     fi
     echo "$name: $p passed, $f failed"
     passed=$((passed + p)); failed=$((failed + f))
+    known=$((known + $(grep -c '^# known' "$log")))
 }
 
 for bin in "$@"; do
@@ -41,5 +42,9 @@ if [ -z "${VXL_UNIT_ONLY:-}" ]; then
         run_one "$(basename "$t" .sh)" bash "$t"
     done
 fi
+# Differences from a reference tool that are open gaps (tests/img_lib.sh
+# `known`) are listed above as "# known" lines: say how many, so a green
+# summary never hides them.
+[ "$known" -eq 0 ] || echo "$known known differences from reference tools (listed above as '# known'; not counted)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
