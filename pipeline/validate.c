@@ -393,8 +393,10 @@ static void check_format(struct vctx *c, int i, vxl_disk_facts *f)
     }
     if (!libxl_format(use)) {
         f->src_format = use;
-        f->needs_convert = !c->qemu || given || c->o->convert;
-        if (given && !c->o->convert)
+        /* QEMU reads vmdk and vdi itself: a declared one is used as is
+         * there (converted only on request); libxl needs a conversion */
+        f->needs_convert = !c->qemu || c->o->convert;
+        if (given && !c->qemu && !c->o->convert)
             problem(c, VXL_ERROR, i, "vxl create --convert converts it to "
                     "qcow2 before the domain starts",
                     "format=%s: libxl can't use %s images", use, use);

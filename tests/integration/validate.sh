@@ -135,14 +135,18 @@ check "format omitted, qcow2 header: warning" \
     has "omitted.cfg:4:10: warning: disk \`vdev=xvda,target=$T/q.qcow2': '$T/q.qcow2' is a qcow2 image, but the disk spec names no format (libxl reads it as raw)"
 check "format omitted: hint" has "  hint: write format=qcow2 in the disk spec"
 
-# vmdk: format=vmdk (vxl's extension) needs --convert; an undeclared
-# vmdk is an error on xen's rules, a warning on QEMU's (QEMU reads it)
-expect vmdk-declared pv qemu 4 "format=vmdk: libxl can't use vmdk images" \
+# vmdk: format=vmdk (vxl's extension) needs --convert on xen's rules and
+# is used as is on QEMU's; an undeclared vmdk is an error on xen's rules,
+# a warning on QEMU's (where it stays raw, as libxl reads it)
+expect vmdk-declared pv xen 4 "format=vmdk: libxl can't use vmdk images" \
     "format=vmdk,vdev=xvda,target=$T/v.vmdk"
 check "vmdk-declared: hint" \
     has "  hint: vxl create --convert converts it to qcow2 before the domain starts"
-run qemu vmdk-declared --convert
-check "vmdk-declared with --convert: exit 0" test "$rc" = 0
+run xen vmdk-declared --convert
+check "vmdk-declared with --convert (xen): exit 0" test "$rc" = 0
+run qemu vmdk-declared
+check "vmdk-declared on QEMU: exit 0, QEMU reads vmdk" test "$rc" = 0
+check "vmdk-declared on QEMU: no error" sh -c '! grep -q "error:" "$1"' _ "$T/err"
 expect vmdk-undeclared pv xen 4 "'$T/v.vmdk' is a vmdk image, which libxl can't use" \
     "vdev=xvda,target=$T/v.vmdk"
 check "vmdk-undeclared: also the warning" \
