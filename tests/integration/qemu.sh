@@ -22,7 +22,9 @@ trap cleanup EXIT
 
 # The boot sector (16-bit code at 0x7c00): print "VXL-GUEST-OK\r\n" on
 # COM1 (0x3f8), then power off through the ACPI PM1a control port
-# (0x604 ← 0x2000: S5) — or, in the halting variant, hlt for ever.
+# (0x604 ← 0x2000: S5) — or, in the halting variant, hlt for ever; the
+# rebooting variant resets the machine itself through the keyboard
+# controller (0x64 ← 0xfe: mov al,0xfe; out 0x64,al).
 #   fa 31c0 8ed8 be1d7c         cli; xor ax,ax; mov ds,ax; mov si,msg
 #   ac 84c0 7406 baf803 ee ebf5 1: lodsb; test al,al; jz 2f; out 0x3f8; jmp 1b
 #   ba0406 b80020 ef            2: mov dx,0x604; mov ax,0x2000; out dx,ax
@@ -30,6 +32,7 @@ trap cleanup EXIT
 boot_sector() {     # FILE poweroff|halt
     local off='\xba\x04\x06\xb8\x00\x20\xef'
     [ "$2" = halt ] && off='\x90\x90\x90\x90\x90\x90\x90'
+    [ "$2" = reboot ] && off='\xb0\xfe\xe6\x64\x90\x90\x90'
     {
         printf '\xfa\x31\xc0\x8e\xd8\xbe\x1d\x7c\xac\x84\xc0\x74\x06'
         printf '\xba\xf8\x03\xee\xeb\xf5'
@@ -42,6 +45,7 @@ boot_sector() {     # FILE poweroff|halt
 }
 boot_sector "$TMPD/off.img" poweroff
 boot_sector "$TMPD/halt.img" halt
+boot_sector "$TMPD/reboot.img" reboot
 check "boot sector is 512 bytes" test "$(stat -c %s "$TMPD/off.img")" = 512
 
 config() {          # NAME IMAGE [extra lines...]
@@ -94,6 +98,22 @@ for i in $(seq 50); do [ "$(grep -c VXL-GUEST-OK "$log")" -ge 2 ] && break; slee
 check "rebooted guest booted again" test "$(grep -c VXL-GUEST-OK "$log")" -ge 2
 check "same name, same id after reboot" test "$("$VXL" domid runner)" = "$id"
 check "running after reboot" test "$(listed runner)" = r-----
+# a guest that reboots itself: on_reboot="restart" brings it back with the
+# same name and id (each boot prints the marker again); "destroy" ends it
+scfg=$(config selfboot "$TMPD/reboot.img" 'on_reboot = "restart"')
+check "create a self-rebooting guest" "$VXL" create -q "$scfg"
+sid=$("$VXL" domid selfboot)
+slog=$(domdir selfboot)/console.log
+for i in $(seq 100); do [ "$(grep -c VXL-GUEST-OK "$slog" 2>/dev/null)" -ge 3 ] && break; sleep 0.1; done
+check "guest reboot with on_reboot=restart: booted again (3 boots)" \
+    test "$(grep -c VXL-GUEST-OK "$slog")" -ge 3
+check "guest reboot: same name, same id" test "$("$VXL" domid selfboot)" = "$sid"
+check "destroy the self-rebooting guest" "$VXL" destroy selfboot
+scfg=$(config selfend "$TMPD/reboot.img" 'on_reboot = "destroy"')
+check "guest reboot with on_reboot=destroy: create -c returns 0" \
+    sh -c 'timeout 30 "$VXL" create -q -c "$1" </dev/null | grep -q VXL-GUEST-OK' _ "$scfg"
+check "guest reboot with on_reboot=destroy: the domain is gone" test -z "$(listed selfend)"
+
 check "list -l: xl's JSON with the domain's config" sh -c '"$VXL" list -l |
     jq -e ".[0].domid == $1 and .[0].config.c_info.name == \"runner\" and
            .[0].config.b_info.target_memkb == 32768" >/dev/null' _ "$id"
