@@ -149,8 +149,8 @@ check "boots from VMDK (create --convert)" sh -c 'VXL_CACHE="$2" timeout 30 "$VX
 
 # errors that must leave nothing running
 cfg=$(config nodisk "$TMPD/missing.img")
-check "a missing disk is named" sh -c '! "$VXL" create -q "$1" 2>"$2" &&
-    grep -q "missing.img" "$2"' _ "$cfg" "$TMPD/err"
+check "a missing disk is named with its config line" sh -c '! "$VXL" create -q "$1" 2>"$2" &&
+    grep -q "^$1:4:[0-9]*: error: disk .*missing.img.* does not exist" "$2"' _ "$cfg" "$TMPD/err"
 cfg=$(config sdl "$TMPD/halt.img" 'sdl = 1')
 check "sdl without a display is a clear error" sh -c '! "$VXL" create -q "$1" 2>"$2" &&
     grep -q "no display" "$2"' _ "$cfg" "$TMPD/err"
