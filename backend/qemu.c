@@ -884,26 +884,13 @@ static int qemu_unpause(vxl_backend *b, uint32_t domid, vxl_diags *d)
 /* utime + stime of a process, in nanoseconds */
 static uint64_t proc_cpu_ns(pid_t pid)
 {
-    char path[64], buf[1024];
-    int fd;
-    ssize_t r;
+    char buf[1024];
     unsigned long long ut = 0, st = 0;
+    const char *p = vxl_proc_stat(pid, buf, sizeof buf);
 
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    r = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (r <= 0)
-        return 0;
-    buf[r] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return 0;
-    /* after ")": state(3) ... utime(14) stime(15) */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-               &ut, &st) != 2)
+    /* from field 3, state ... utime(14) stime(15) */
+    if (!p || sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                     &ut, &st) != 2)
         return 0;
     long hz = sysconf(_SC_CLK_TCK);
     return (ut + st) * (1000000000ULL / (unsigned long long)(hz > 0 ? hz : 100));

@@ -123,28 +123,35 @@ static int rm_rf(const char *path)
 
 /* ---- processes --------------------------------------------------------- */
 
-/* starttime (field 22) of /proc/<pid>/stat; 0 when gone or a zombie */
-static uint64_t proc_start(pid_t pid)
+const char *vxl_proc_stat(pid_t pid, char *buf, size_t len)
 {
-    char path[64], buf[1024];
+    char path[64];
     int fd;
     ssize_t r;
 
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 0;
-    r = read(fd, buf, sizeof buf - 1);
+        return NULL;
+    r = read(fd, buf, len - 1);
     close(fd);
     if (r <= 0)
-        return 0;
+        return NULL;
     buf[r] = 0;
     /* the command name may contain anything: skip to the last ')' */
     char *p = strrchr(buf, ')');
     if (!p || p[1] != ' ')
-        return 0;
-    p += 2;                             /* field 3: state */
-    if (*p == 'Z' || *p == 'X')
+        return NULL;
+    return p + 2;
+}
+
+/* starttime (field 22) of /proc/<pid>/stat; 0 when gone or a zombie */
+static uint64_t proc_start(pid_t pid)
+{
+    char buf[1024];
+    const char *p = vxl_proc_stat(pid, buf, sizeof buf);
+
+    if (!p || *p == 'Z' || *p == 'X')
         return 0;
     for (int field = 3; field < 22 && p; field++) {
         p = strchr(p, ' ');

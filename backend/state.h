@@ -101,6 +101,10 @@ void vxl_domrec_list_free(vxl_domrec *v, size_t n);
 
 /* Processes. */
 vxl_proc vxl_proc_self(void);
+/* Read /proc/<pid>/stat into buf; returns a pointer to field 3 (the
+ * state letter, after the command name), or NULL when the process is
+ * gone or the file is unreadable. */
+const char *vxl_proc_stat(pid_t pid, char *buf, size_t len);
 vxl_proc vxl_proc_of(pid_t pid);        /* start 0 when it does not exist */
 bool vxl_proc_alive(const vxl_proc *p);
 
