@@ -7,6 +7,7 @@
  * thread performs every write on the single destination handle.  Items
  * live in a fixed ring, so memory stays at ring * chunk size whatever the
  * image size. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -723,11 +724,125 @@ static bool same_file(const char *a, const struct stat *st)
     return stat(a, &sa) == 0 && sa.st_dev == st->st_dev && sa.st_ino == st->st_ino;
 }
 
+/* "<dir>/.<base>.vxl-XXXXXX/<base>": dst's name inside a fresh private
+ * directory next to dst, for a format whose image spans several files
+ * (they get their final names there and are moved out when complete).
+ * *dir receives the directory. */
+static char *make_temp_dir(const char *dst, char **dir, struct vdisk_err *err)
+{
+    char *a = xstrdup(dst), *b = xstrdup(dst);
+    char *path = xasprintf("%s/.%s.vxl-XXXXXX", dirname(a), basename(b));
+    char *img = NULL;
+
+    if (!mkdtemp(path)) {
+        vdisk_err_set(err, errno, "cannot create a temporary directory for '%s': %s",
+                      dst, strerror(errno));
+        free(path);
+        path = NULL;
+    } else {
+        img = xasprintf("%s/%s", path, basename(b));
+    }
+    free(a);
+    free(b);
+    *dir = path;
+    return img;
+}
+
+/* The entries of dir other than "." and ".." (NULL-terminated). */
+static char **list_dir(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    char **v = xcalloc(1, sizeof(*v));
+    struct dirent *e;
+
+    *n = 0;
+    while (d && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        v = xrealloc(v, (*n + 2) * sizeof(*v));
+        v[(*n)++] = xstrdup(e->d_name);
+        v[*n] = NULL;
+    }
+    if (d)
+        closedir(d);
+    return v;
+}
+
+static void free_list(char **v)
+{
+    for (size_t i = 0; v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Remove the temporary directory and whatever was created in it. */
+static void remove_temp_dir(const char *dir)
+{
+    size_t n;
+    char **v = list_dir(dir, &n);
+    for (size_t i = 0; i < n; i++) {
+        char *p = xasprintf("%s/%s", dir, v[i]);
+        unlink(p);
+        free(p);
+    }
+    free_list(v);
+    rmdir(dir);
+}
+
+/* Move every file of the complete image in dir next to dst under its own
+ * name, the one named like dst (the descriptor, which refers to the
+ * others) last.  On failure the files already moved are removed again,
+ * so dst never names an image whose other files are missing. */
+static int publish_dir(const char *dir, const char *img, const char *dst,
+                       const struct vconvert_opts *o, struct vdisk_err *err)
+{
+    char *a = xstrdup(dst);
+    const char *ddir = dirname(a);
+    const char *base = strrchr(img, '/') + 1;
+    size_t n;
+    char **v = list_dir(dir, &n);
+    char **to = xcalloc(n + 1, sizeof(*to));
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        to[i] = !strcmp(v[i], base) ? xstrdup(dst) : xasprintf("%s/%s", ddir, v[i]);
+        for (size_t k = 0; k < o->nsrc && stat(to[i], &st) == 0; k++)
+            if (same_file(o->src[k], &st) && rc == 0)
+                rc = vdisk_err_set(err, EINVAL, "'%s' is both a source and a file "
+                                   "of the destination image", to[i]);
+    }
+    for (int last = 0; rc == 0 && last < 2; last++) {
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            if ((strcmp(v[i], base) == 0) != (last == 1))
+                continue;
+            char *from = xasprintf("%s/%s", dir, v[i]);
+            if (rename(from, to[i]) < 0)
+                rc = vdisk_err_set(err, errno, "cannot rename '%s' to '%s': %s",
+                                   from, to[i], strerror(errno));
+            else
+                v[i][0] = '\0';      /* mark: now under its final name */
+            free(from);
+        }
+    }
+    for (size_t i = 0; rc < 0 && i < n; i++)
+        if (!v[i][0])
+            unlink(to[i]);
+    for (size_t i = 0; i < n; i++)
+        free(to[i]);
+    free(to);
+    free_list(v);
+    free(a);
+    if (rc == 0)
+        rmdir(dir);
+    return rc;
+}
+
 int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
 {
     struct job j = { .o = o };
     struct vdisk_err lerr = {0};
-    char *tmp = NULL;
+    char *tmp = NULL, *tmpdir = NULL;
     struct stat dst_st;
     bool dst_exists, in_place;
     int rc, nworkers;
@@ -783,7 +898,8 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
             o->create->size = j.total;
             o->create->size_set = true;
         }
-        tmp = make_temp(o->dst, err);
+        tmp = drv->multi_file ? make_temp_dir(o->dst, &tmpdir, err)
+                              : make_temp(o->dst, err);
         if (!tmp) {
             rc = -err->code;
             goto out;
@@ -861,7 +977,14 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
     j.dst = NULL;
     if (rc < 0)
         goto out;
-    if (tmp) {
+    if (tmpdir) {
+        if ((rc = publish_dir(tmpdir, tmp, o->dst, o, err)) < 0)
+            goto out;
+        free(tmpdir);
+        tmpdir = NULL;
+        free(tmp);
+        tmp = NULL;
+    } else if (tmp) {
         if (rename(tmp, o->dst) < 0) {
             rc = vdisk_err_set(err, errno, "cannot rename '%s' to '%s': %s", tmp,
                                o->dst, strerror(errno));
@@ -880,10 +1003,13 @@ out:
             vdisk_close(j.wdst[w], NULL);
     if (j.dst)
         vdisk_close(j.dst, NULL);
-    if (tmp) {
+    if (tmpdir) {
+        remove_temp_dir(tmpdir);
+        free(tmpdir);
+    } else if (tmp) {
         unlink(tmp);
-        free(tmp);
     }
+    free(tmp);
     for (int w = 0; w < j.wsrc_ok; w++)
         close_sources(j.wsrc[w], o->nsrc);
     close_sources(j.src, j.nsrc);

@@ -25,6 +25,10 @@
  *    directory and renamed over dst_path only after everything was
  *    written and flushed; on any failure or cancellation the temporary
  *    file is removed, so dst_path never holds a half-written image.
+ *    A format whose image spans several files (driver multi_file, e.g.
+ *    VMDK extents) is created under its final names in a private
+ *    directory next to dst_path; at the end each file is renamed into
+ *    place, dst_path last, and on failure all of them are removed.
  *    Sources are only ever opened read-only.
  *
  * The engine never prints: progress goes through a callback, errors into

@@ -492,6 +492,10 @@ struct vdisk_driver {
     /* Options accepted by create, NULL-terminated (for -o help / parse). */
     const char *const *create_opts;
     bool zero_init;                 /* see vdisk_has_zero_init() */
+    /* create may write further files next to `path`, named after it
+     * (VMDK extents); convert then builds the image in a private
+     * directory and moves all its files into place at the end. */
+    bool multi_file;
 };
 
 /* Registry (disk/registry.c): NULL-terminated, in probe order. */

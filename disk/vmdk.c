@@ -751,4 +751,5 @@ const struct vdisk_driver vdisk_vmdk_driver = {
     .create = vmdk_create,
     .create_opts = vmdk_opts,
     .zero_init = true,
+    .multi_file = true,
 };

@@ -129,3 +129,49 @@ check "progress ends at 100%" \
 check "compression refused for raw" sh -c '! "$0" img convert -c -O raw s.raw cr.raw 2>/dev/null' "$VXL"
 same "bad -S" "convert -S 1000 -O raw s.raw bad.raw" "convert -S 1000 -O raw s.raw bad.raw"
 same "bad -m" "convert -m 17 -O raw s.raw bad.raw" "convert -m 17 -O raw s.raw bad.raw"
+
+# an image of several files (VMDK extents): every file gets qemu-img's
+# name, the descriptor refers to them, and no temporary name is left
+truncate -s 4500M big.raw
+printf 'far' | dd of=big.raw bs=1 seek=3000000000 conv=notrunc status=none
+dd if=s.raw of=big.raw bs=1M count=64 conv=notrunc status=none
+for sf in monolithicFlat twoGbMaxExtentFlat twoGbMaxExtentSparse; do
+    rm -rf mv mq; mkdir mv mq
+    "$VXL" img convert -f raw -O vmdk -o subformat=$sf big.raw mv/out.vmdk 2>"$TMPD/err" ||
+        not_ok "$sf: convert failed: $(head -1 "$TMPD/err")"
+    "$QI" convert -f raw -O vmdk -o subformat=$sf big.raw mq/out.vmdk
+    check "$sf: file names equal qemu-img's" \
+        test "$(ls -A mv | tr '\n' ' ')" = "$(ls -A mq | tr '\n' ' ')"
+    check "$sf: more than one file" test "$(ls -A mv | wc -l)" -ge 2
+    check "$sf: descriptor names no temporary file" \
+        sh -c '! grep -a "^RW " mv/out.vmdk | grep -q "vxl-"'
+    check "$sf: equal to the source" "$QI" compare -q -f raw -F vmdk big.raw mv/out.vmdk
+    check "$sf: qemu-img check" "$QI" check -q mv/out.vmdk
+    check "$sf: no temporary files left" sh -c '! ls -A mv | grep -q "vxl-"'
+done
+# a failure midway (source truncated after its header) leaves nothing
+"$QI" convert -f raw -O qcow2 s.raw tr.qcow2
+truncate -s 200000 tr.qcow2
+rm -rf mv; mkdir mv
+check "truncated source: convert fails" \
+    sh -c '! "$0" img convert -O vmdk -o subformat=twoGbMaxExtentSparse tr.qcow2 mv/out.vmdk 2>/dev/null' "$VXL"
+check "truncated source: no files left" test -z "$(ls -A mv)"
+# a failure while moving the files into place (an extent's name is taken
+# by a directory) removes the ones already moved
+mkdir -p mv/out-f002.vmdk
+check "blocked extent name: convert fails" \
+    sh -c '! "$0" img convert -f raw -O vmdk -o subformat=twoGbMaxExtentFlat big.raw mv/out.vmdk 2>/dev/null' "$VXL"
+check "blocked extent name: nothing else left" test "$(ls -A mv)" = out-f002.vmdk
+rm -rf mv
+check "missing directory: convert fails" \
+    sh -c '! "$0" img convert -f raw -O vmdk -o subformat=monolithicFlat s.raw mv/out.vmdk 2>/dev/null' "$VXL"
+if [ "$(id -u)" != 0 ]; then
+    mkdir ro; chmod 555 ro
+    check "unwritable directory: convert fails, no files" \
+        sh -c '! "$0" img convert -f raw -O vmdk -o subformat=monolithicFlat s.raw ro/out.vmdk 2>/dev/null && [ -z "$(ls -A ro)" ]' "$VXL"
+    chmod 755 ro
+fi
+check "extent named like a source is refused" \
+    sh -c 'cp s.raw o-flat.vmdk && ! "$0" img convert -f raw -O vmdk -o subformat=monolithicFlat o-flat.vmdk o.vmdk 2>/dev/null && cmp -s s.raw o-flat.vmdk && [ ! -e o.vmdk ]' "$VXL"
+rm -f big.raw o-flat.vmdk
+check "no temporary files left (multi-file)" sh -c '! ls -a | grep -q "\.vxl-"'
