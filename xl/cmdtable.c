@@ -69,7 +69,9 @@ const struct cmd_spec cmd_table[] = {
     { "destroy", main_destroy, false,
       "Terminate a domain immediately",
       "[options] <Domain>",
-      NULL
+      "-f                      Permit destroying domain 0, which will only succeed\n"
+      "                        when run from disaggregated toolstack domain with a\n"
+      "                        hardware domain distinct from domain 0."
     },
     { "shutdown", main_shutdown, false,
       "Issue a shutdown signal to a domain",

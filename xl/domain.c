@@ -246,9 +246,14 @@ enum dom_op { OP_DESTROY, OP_PAUSE, OP_UNPAUSE };
 /* Run `op' on the domain named by argv[optind]; print failures. */
 static int on_domain(const char *cmd, enum dom_op op, int argc, char **argv)
 {
+    bool force = false;     /* destroy -f: domain 0 too */
     int opt;
-    while ((opt = def_getopt(argc, argv, "", cmd, 1)) != -1)
-        return 2;       /* no options beyond -h */
+    while ((opt = def_getopt(argc, argv, op == OP_DESTROY ? "f" : "", cmd,
+                             1)) != -1) {
+        if (opt != 'f')
+            return 2;   /* no options beyond -h (and destroy's -f) */
+        force = true;
+    }
     vxl_backend *b = xl_backend_open();
     uint32_t domid;
     vxl_diags d = {0};
@@ -257,6 +262,12 @@ static int on_domain(const char *cmd, enum dom_op op, int argc, char **argv)
     if (!b)
         return 1;
     if (xl_find_domain(b, argv[optind], &domid) == 0) {
+        if (op == OP_DESTROY && domid == 0 && !force) {
+            fprintf(stderr, "Not destroying domain 0; use -f to force.\n"
+                    "This can only be done when using a disaggregated "
+                    "hardware domain and toolstack.\n\n");
+            goto out;
+        }
         switch (op) {
         case OP_DESTROY: r = b->ops->destroy(b, domid, &d); break;
         case OP_PAUSE: r = b->ops->pause(b, domid, &d); break;
@@ -269,6 +280,7 @@ static int on_domain(const char *cmd, enum dom_op op, int argc, char **argv)
             fprintf(stderr, "%s failed (rc=%d)\n", cmd, r);
         }
     }
+out:
     vxl_diags_free(&d);
     vxl_backend_close(b);
     return rc;
@@ -358,15 +370,19 @@ static int shutdown_or_reboot(bool reboot, int argc, char **argv)
     vxl_diags d = {0};
     if (all) {
         vxl_dominfo *v;
-        if (b->ops->list(b, &v, &n, &d)) {
+        size_t nv;
+        if (b->ops->list(b, &v, &nv, &d)) {
             report_diags(&d);
+            fprintf(stderr, "libxl_list_domain failed.\n");
             rc = 1;
             goto out;
         }
-        ids = xcalloc(n ? n : 1, sizeof *ids);
-        for (size_t i = 0; i < n; i++)
-            ids[i] = v[i].domid;
-        vxl_dominfo_list_free(v, n);
+        /* as xl: every domain but Domain-0 */
+        ids = xcalloc(nv ? nv : 1, sizeof *ids);
+        for (size_t i = 0; i < nv; i++)
+            if (v[i].domid != 0)
+                ids[n++] = v[i].domid;
+        vxl_dominfo_list_free(v, nv);
     } else {
         ids = xcalloc(1, sizeof *ids);
         if (xl_find_domain(b, argv[optind], &ids[0])) {
