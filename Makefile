@@ -44,6 +44,12 @@ ifeq ($(HAVE_DEFLATE),1)
 ALL_CFLAGS += -DHAVE_LIBDEFLATE
 LDLIBS_ALL += -ldeflate
 endif
+# ISA-L (Debian's libisal-dev): igzip deflates qcow2 -c clusters when present.
+HAVE_ISAL := $(shell test -f /usr/include/isa-l/igzip_lib.h && echo 1)
+ifeq ($(HAVE_ISAL),1)
+ALL_CFLAGS += -DHAVE_ISAL
+LDLIBS_ALL += -lisal
+endif
 
 # libxenlight (Debian's libxen-dev): the xen backend, backend/xen.c, is
 # built only when pkg-config finds xenlight.  Without it that file is left

@@ -1,6 +1,6 @@
 /* disk/qcow2-cluster.c — qcow2 table cache, guest→host mapping, reads,
  * writes (allocation and copy-on-write), zero/discard, block status and
- * cluster compression (zlib/deflate, zstd). */
+ * cluster compression (deflate: ISA-L, libdeflate or zlib; zstd). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -9,6 +9,9 @@
 #include <zlib.h>
 #ifdef HAVE_LIBDEFLATE
 #include <libdeflate.h>
+#endif
+#ifdef HAVE_ISAL
+#include <isa-l/igzip_lib.h>
 #endif
 #ifdef HAVE_ZSTD
 #include <zstd.h>
@@ -367,6 +370,10 @@ int qcow2_decompress_cluster(struct qcow2 *q, uint64_t l2e, uint8_t *out,
 
 /* Per-thread compressors, freed when the thread exits. */
 struct tl_comp {
+#ifdef HAVE_ISAL
+    struct isal_zstream *isal;
+    uint8_t *isal_lvl;              /* the level-1 hash/token buffer */
+#endif
 #ifdef HAVE_LIBDEFLATE
     struct libdeflate_compressor *ld;
 #endif
@@ -381,6 +388,10 @@ static pthread_once_t comp_once = PTHREAD_ONCE_INIT;
 static void tl_comp_free(void *p)
 {
     struct tl_comp *t = p;
+#ifdef HAVE_ISAL
+    free(t->isal);
+    free(t->isal_lvl);
+#endif
 #ifdef HAVE_LIBDEFLATE
     if (t->ld)
         libdeflate_free_compressor(t->ld);
@@ -436,6 +447,50 @@ static int deflate_level(void)
     return level;
 }
 
+#ifdef HAVE_ISAL
+/* Raw deflate of one cluster with ISA-L's igzip, level 1, in one stateless
+ * call.  The window is 4 KiB (hist_bits 12), the windowBits -12 that QEMU's
+ * decoder is set up with, so no match reaches further back than any
+ * qcow2 reader allows.  Returns the output length, 0 when the result does
+ * not fit in limit bytes (the cluster is then stored uncompressed). */
+static size_t isal_compress(struct tl_comp *t, const uint8_t *src, size_t n,
+                            uint8_t *out, size_t limit)
+{
+    if (!t->isal) {
+        t->isal = xmalloc(sizeof(*t->isal));
+        t->isal_lvl = xmalloc(ISAL_DEF_LVL1_DEFAULT);
+    }
+    struct isal_zstream *z = t->isal;
+    isal_deflate_stateless_init(z);
+    z->level = 1;
+    z->level_buf = t->isal_lvl;
+    z->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+    z->hist_bits = 12;
+    z->gzip_flag = IGZIP_DEFLATE;
+    z->flush = NO_FLUSH;
+    z->end_of_stream = 1;
+    z->next_in = (uint8_t *)src;
+    z->avail_in = (uint32_t)n;
+    z->next_out = out;
+    z->avail_out = (uint32_t)limit;
+    if (isal_deflate_stateless(z) != COMP_OK)
+        return 0;
+    return limit - z->avail_out;
+}
+#endif
+
+#ifdef HAVE_ISAL
+/* ISA-L compresses clusters unless VXL_DEFLATE_LEVEL asks for a libdeflate
+ * (or zlib) level. */
+static int use_isal(void)
+{
+    static int use = -1;
+    if (use < 0)
+        use = getenv("VXL_DEFLATE_LEVEL") == NULL;
+    return use;
+}
+#endif
+
 int qcow2_compress(const struct vdisk *d, const void *in, size_t n,
                    void *out, size_t out_cap, size_t *out_len,
                    struct vdisk_err *err)
@@ -455,6 +510,12 @@ int qcow2_compress(const struct vdisk *d, const void *in, size_t n,
     struct tl_comp *t = tl_get();
     size_t r = 0;
     if (q->compression_type == 0) {
+#ifdef HAVE_ISAL
+        if (use_isal()) {
+            r = isal_compress(t, src, cs, out, limit);
+            goto done;
+        }
+#endif
 #ifdef HAVE_LIBDEFLATE
         if (!t->ld)
             t->ld = libdeflate_alloc_compressor(deflate_level());
@@ -491,6 +552,9 @@ int qcow2_compress(const struct vdisk *d, const void *in, size_t n,
         }
 #endif
     }
+#ifdef HAVE_ISAL
+done:
+#endif
     free(tmp);
     *out_len = r;
     return 0;
