@@ -333,7 +333,7 @@ static int rebuild_refcounts(struct ck *ck, struct vdisk_err *err)
     q->rt_offset = (start + nblocks) * cs;
     q->rt_clusters = (uint32_t)ktab;
     q->host_end = total * cs;
-    q->free_hint = 0;
+    q->free_hint = q->run_hint = 0;
     uint8_t h[12];
     put_be64(h, q->rt_offset);
     put_be32(h + 8, q->rt_clusters);

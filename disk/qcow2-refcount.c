@@ -166,6 +166,8 @@ static int set_rc(struct qcow2 *q, uint64_t ci, uint64_t v,
     if (v == 0) {
         if (ci < q->free_hint)
             q->free_hint = ci;
+        if (ci < q->run_hint)
+            q->run_hint = ci;
         if (q->cbyte_off && q->cbyte_off / q->cluster_size == ci)
             q->cbyte_off = 0;
     }
@@ -205,7 +207,13 @@ int qcow2_alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *host_off,
     if (n == 0 || n > qcow2_max_alloc(q))
         return vdisk_err_set(err, EINVAL, "bad allocation size %llu",
                              (unsigned long long)n);
-    uint64_t start = q->free_hint, run = 0, ci = start;
+    /* Runs start their search at run_hint: a small hole left behind
+     * (e.g. before a refcount or L2 cluster) would otherwise make every
+     * later run rescan all the clusters allocated since, O(n^2). */
+    uint64_t start = q->free_hint, run = 0;
+    if (n > 1 && q->run_hint > start)
+        start = q->run_hint;
+    uint64_t ci = start;
     uint64_t limit = (1ull << 56) >> q->cluster_bits;
     while (run < n) {
         if (ci >= limit)
@@ -235,6 +243,8 @@ int qcow2_alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *host_off,
     /* the hint only moves past a prefix of used clusters */
     if (q->free_hint == start)
         q->free_hint = start + n;
+    if (n > 1)
+        q->run_hint = start + n;
     *host_off = start << q->cluster_bits;
     return 0;
 }

@@ -504,7 +504,7 @@ static int qcow2_open(struct vdisk *d, int fd, unsigned flags,
     d->cluster_size = q->cluster_size;
     d->zero_init = !d->backing_name;
     q->writable = flags & VDISK_RDWR;
-    q->free_hint = 0;
+    q->free_hint = q->run_hint = 0;
     if (!q->writable)
         return 0;
     if ((q->incompat & QCOW2_INCOMPAT_CORRUPT) &&
@@ -795,7 +795,7 @@ static int qcow2_create(const char *path, const struct vdisk_create_opts *o,
     if (rc == 0 && need > QCOW2_MAX_L1_BYTES / 8)
         rc = vdisk_err_set(err, EFBIG, "'%s': size %llu needs too large an L1 "
                            "table", path, (unsigned long long)o->size);
-    q->free_hint = 3;
+    q->free_hint = q->run_hint = 3;
     if (rc == 0)
         rc = qcow2_grow_l1(q, need ? (uint32_t)need : 1, err);
     if (rc == 0) {

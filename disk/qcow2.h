@@ -127,6 +127,8 @@ struct qcow2 {
 
     struct qcache l2c, rbc;
     uint64_t free_hint;         /* cluster index to start free search */
+    uint64_t run_hint;          /* same, for runs of 2+ clusters: past the
+                                 * holes too small for the last run */
     uint64_t host_end;          /* bytes: end of the allocated file */
     uint64_t cbyte_off;         /* next free byte for compressed data */
 
