@@ -618,6 +618,13 @@ int vdisk_block_status(struct vdisk *d, uint64_t off, uint64_t len,
         }
         if (!chain)
             return 0;
+        if (off >= layer->backing->size) {
+            /* past the end of the (shorter) backing file: zeros, answered
+             * by this layer as qemu's block status does (depth here, not
+             * below) */
+            ext->flags |= VDISK_EXT_ZERO;
+            return 0;
+        }
         len = ext->len;
         layer = layer->backing;
         depth++;
@@ -638,6 +645,9 @@ int vdisk_create(const char *path, const struct vdisk_create_opts *o,
     if (!drv->create)
         return vdisk_err_set(err, ENOTSUP, "format '%s' does not support "
                              "image creation", o->format);
+    int drc = vdisk_create_opts_check(o, false, err);
+    if (drc < 0)
+        return drc;
     struct vdisk_create_opts copy = *o;
     if (o->backing_file && !o->backing_format)
         return vdisk_err_set(err, EINVAL, "'%s': backing file specified "
@@ -677,6 +687,9 @@ int vdisk_measure(const struct vdisk_create_opts *o, struct vdisk *src,
     if (!drv->measure)
         return vdisk_err_set(err, ENOTSUP, "format '%s' does not support "
                              "size measurement", o->format);
+    int rc = vdisk_create_opts_check(o, true, err);
+    if (rc < 0)
+        return rc;
     return drv->measure(o, src, out, err);
 }
 

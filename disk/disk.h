@@ -230,8 +230,9 @@ struct vdisk_extent {
  * With chain=false only d itself is asked: unallocated ranges come back
  * without VDISK_EXT_ALLOCATED (and with VDISK_EXT_ZERO only if d has no
  * backing).  With chain=true unallocated ranges are resolved down the
- * backing chain (depth counts the layers; ranges past the end of a
- * shorter backing file read as zero, flags ZERO, at that depth), and
+ * backing chain (depth counts the layers; a range unallocated in a layer
+ * and past the end of that layer's shorter backing file reads as zero:
+ * flags ZERO without ALLOCATED at the layer's own depth, as qemu), and
  * ranges unallocated everywhere come back ZERO with depth = the number
  * of backing images and layer = the bottom image, as `qemu-img map`
  * prints.  Coalesces across clusters: one call per run, not per cluster.
@@ -276,6 +277,18 @@ struct vdisk_create_opts {
     int      hwversion;             /* vmdk: 0 = default (4) */
     bool     zeroed_grain;          /* vmdk: zeroed-grain GTEs */
     unsigned set;                   /* VDISK_OPT_* bits given explicitly */
+    /* Values the option syntax accepts but the format rejects (QEMU finds
+     * them only after printing its "Formatting" line): parse records them
+     * here, vdisk_create_opts_describe() prints them as given, and
+     * vdisk_create()/vdisk_measure() fail with `deferred` (the error QEMU
+     * reports first).  Freed by dispose. */
+    struct vdisk_deferred {
+        char *key, *val;
+        char *msg, *mmsg;           /* for create; for measure (NULL:
+                                       measure ignores the value) */
+        int rank, mrank;            /* the lowest is reported */
+    } raw[8];
+    int nraw;
 };
 
 enum {
@@ -295,6 +308,9 @@ void vdisk_create_opts_dispose(struct vdisk_create_opts *o); /* idempotent */
  * comma; "size=" and "backing_file=" too).  Unknown options or values
  * the format does not accept: EINVAL naming the option. */
 int vdisk_create_opts_parse(struct vdisk_create_opts *o, const char *optstr,
+                            struct vdisk_err *err);
+/* The deferred error recorded by parse (see `raw` above), if any. */
+int vdisk_create_opts_check(const struct vdisk_create_opts *o, bool measure,
                             struct vdisk_err *err);
 /* QEMU's "Formatting" line body for `img create`:
  * "fmt=qcow2 cluster_size=65536 extended_l2=off compression_type=zlib

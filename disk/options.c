@@ -2,6 +2,8 @@
  * "Formatting ..." description, and qemu-img's size syntax. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,8 @@ void vdisk_create_opts_init(struct vdisk_create_opts *o, const char *format)
     o->refcount_bits = 16;
 }
 
+static void undefer(struct vdisk_create_opts *o, const char *key);
+
 void vdisk_create_opts_dispose(struct vdisk_create_opts *o)
 {
     free(o->backing_file);
@@ -26,6 +30,69 @@ void vdisk_create_opts_dispose(struct vdisk_create_opts *o)
     free(o->adapter_type);
     o->backing_file = o->backing_format = o->data_file = NULL;
     o->subformat = o->adapter_type = NULL;
+    while (o->nraw)
+        undefer(o, o->raw[0].key);
+}
+
+/* Record a value QEMU's option syntax accepts but the format rejects:
+ * described as given, reported by create (msg, taking ownership) and by
+ * measure (mmsg; NULL = measure ignores it).  Ranks order the errors the
+ * way QEMU meets them (lowest first).  A later setting of the same key
+ * replaces the record (the caller undefers first). */
+static void defer(struct vdisk_create_opts *o, const char *key,
+                  const char *val, int rank, char *msg, int mrank, char *mmsg)
+{
+    if (o->nraw == (int)ARRAY_SIZE(o->raw)) {
+        free(msg);      /* more bad values than slots: the first eight */
+        free(mmsg);     /* are enough to fail */
+        return;
+    }
+    struct vdisk_deferred *r = &o->raw[o->nraw++];
+    r->key = xstrdup(key);
+    r->val = xstrdup(val);
+    r->rank = rank;
+    r->msg = msg;
+    r->mrank = mrank;
+    r->mmsg = mmsg;
+}
+
+static void undefer(struct vdisk_create_opts *o, const char *key)
+{
+    for (int i = 0; i < o->nraw; i++)
+        if (!strcmp(o->raw[i].key, key)) {
+            free(o->raw[i].key);
+            free(o->raw[i].val);
+            free(o->raw[i].msg);
+            free(o->raw[i].mmsg);
+            o->raw[i] = o->raw[--o->nraw];
+            return;
+        }
+}
+
+/* The value to describe for key: as given when it was deferred. */
+static const char *raw_value(const struct vdisk_create_opts *o,
+                             const char *key)
+{
+    for (int i = 0; i < o->nraw; i++)
+        if (!strcmp(o->raw[i].key, key))
+            return o->raw[i].val;
+    return NULL;
+}
+
+int vdisk_create_opts_check(const struct vdisk_create_opts *o, bool measure,
+                            struct vdisk_err *err)
+{
+    const struct vdisk_deferred *best = NULL;
+    for (int i = 0; i < o->nraw; i++) {
+        const struct vdisk_deferred *r = &o->raw[i];
+        if (measure ? !r->mmsg : !r->msg)
+            continue;
+        if (!best || (measure ? r->mrank < best->mrank : r->rank < best->rank))
+            best = r;
+    }
+    if (!best)
+        return 0;
+    return vdisk_err_set(err, EINVAL, "%s", measure ? best->mmsg : best->msg);
 }
 
 int vdisk_parse_size(const char *s, uint64_t *out, struct vdisk_err *err)
@@ -87,7 +154,7 @@ static int parse_bool(const char *key, const char *v, bool *out,
     else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false"))
         *out = false;
     else
-        return vdisk_err_set(err, EINVAL, "parameter '%s' expects 'on' or "
+        return vdisk_err_set(err, EINVAL, "Parameter '%s' expects 'on' or "
                              "'off'", key);
     return 0;
 }
@@ -126,7 +193,7 @@ static int set_one(struct vdisk_create_opts *o, const char *key,
                    const char *v, struct vdisk_err *err)
 {
     if (!accepts(o->format, key))
-        return vdisk_err_set(err, EINVAL, "invalid parameter '%s'", key);
+        return vdisk_err_set(err, EINVAL, "Invalid parameter '%s'", key);
     uint64_t n;
     int rc;
     if (!strcmp(key, "size")) {
@@ -146,29 +213,56 @@ static int set_one(struct vdisk_create_opts *o, const char *key,
         o->data_file = xstrdup(v);
         o->set |= VDISK_OPT_DATA_FILE;
     } else if (!strcmp(key, "compat")) {
+        undefer(o, key);
         if (!strcmp(v, "0.10") || !strcmp(v, "v2"))
             o->compat = 2;
         else if (!strcmp(v, "1.1") || !strcmp(v, "v3"))
             o->compat = 3;
         else
-            return vdisk_err_set(err, EINVAL, "invalid parameter value: "
-                                 "compat=%s (use 0.10 or 1.1)", v);
+            defer(o, key, v,
+                  1, xasprintf("Parameter 'version' does not accept value "
+                               "'%s'", v),
+                  2, xasprintf("Invalid compatibility level: '%s'", v));
         o->set |= VDISK_OPT_COMPAT;
     } else if (!strcmp(key, "cluster_size")) {
-        if ((rc = vdisk_parse_size(v, &n, err)) < 0)
-            return rc;
-        if (n < 512 || n > (2u << 20) || (n & (n - 1)))
-            return vdisk_err_set(err, EINVAL, "Cluster size must be a power "
-                                 "of two between 512 and 2048k");
-        o->cluster_size = (uint32_t)n;
+        if (vdisk_parse_size(v, &n, err) < 0)
+            return vdisk_err_set(err, EINVAL, "Parameter 'cluster_size' "
+                                 "expects a non-negative number below 2^64\n"
+                                 "Optional suffix k, M, G, T, P or E means "
+                                 "kilo-, mega-, giga-, tera-, peta-\nand "
+                                 "exabytes, respectively.");
+        undefer(o, key);
+        if (n < 512 || n > (2u << 20) || (n & (n - 1))) {
+            char num[24];
+            snprintf(num, sizeof(num), "%" PRIu64, n);
+            defer(o, key, num,
+                  10, xstrdup("Cluster size must be a power of two between "
+                              "512 and 2048k"),
+                  1, xstrdup("Cluster size must be a power of two between "
+                             "512 and 2048k"));
+        } else {
+            o->cluster_size = (uint32_t)n;
+        }
         o->set |= VDISK_OPT_CLUSTER_SIZE;
     } else if (!strcmp(key, "refcount_bits")) {
         char *end;
-        unsigned long b = strtoul(v, &end, 10);
-        if (*end || b < 1 || b > 64 || (b & (b - 1)))
-            return vdisk_err_set(err, EINVAL, "Refcount width must be a "
-                                 "power of two and may not exceed 64 bits");
-        o->refcount_bits = (int)b;
+        errno = 0;
+        unsigned long long b = strtoull(v, &end, 0);
+        if (*end || end == v || errno || *v == '-')
+            return vdisk_err_set(err, EINVAL, "Parameter 'refcount_bits' "
+                                 "expects a number");
+        undefer(o, key);
+        if (b < 1 || b > 64 || (b & (b - 1))) {
+            char num[24];
+            snprintf(num, sizeof(num), "%llu", b);
+            defer(o, key, num,
+                  11, xstrdup("Refcount width must be a power of two and "
+                              "may not exceed 64 bits"),
+                  3, xstrdup("Refcount width must be a power of two and "
+                             "may not exceed 64 bits"));
+        } else {
+            o->refcount_bits = (int)b;
+        }
         o->set |= VDISK_OPT_REFCOUNT_BITS;
     } else if (!strcmp(key, "lazy_refcounts")) {
         if ((rc = parse_bool(key, v, &o->lazy_refcounts, err)) < 0)
@@ -183,13 +277,16 @@ static int set_one(struct vdisk_create_opts *o, const char *key,
             return rc;
         o->set |= VDISK_OPT_DATA_FILE_RAW;
     } else if (!strcmp(key, "compression_type")) {
+        undefer(o, key);
         if (!strcmp(v, "zlib"))
             o->compression_type = VDISK_COMP_ZLIB;
         else if (!strcmp(v, "zstd"))
             o->compression_type = VDISK_COMP_ZSTD;
         else
-            return vdisk_err_set(err, EINVAL, "invalid parameter value: "
-                                 "compression_type=%s", v);
+            defer(o, key, v,
+                  3, xasprintf("Parameter 'compression-type' does not accept "
+                               "value '%s'", v),
+                  0, NULL);
         o->set |= VDISK_OPT_COMPRESSION;
     } else if (!strcmp(key, "subformat")) {
         free(o->subformat);
@@ -216,13 +313,17 @@ static int set_one(struct vdisk_create_opts *o, const char *key,
             o->hwversion = 6;
         o->set |= c6 ? VDISK_OPT_COMPAT6 : 0;
     } else if (!strcmp(key, "hwversion")) {
+        /* qemu reads it as a number and takes anything else (even
+         * "foo") as undefined, describing it as given */
         char *end;
+        errno = 0;
         unsigned long hv = strtoul(v, &end, 10);
-        if (!strcmp(v, "undefined"))
+        undefer(o, key);
+        if (*end || end == v || errno || hv > 100) {
             hv = 0;
-        else if (*end || hv < 1 || hv > 100)
-            return vdisk_err_set(err, EINVAL, "invalid parameter value: "
-                                 "hwversion=%s", v);
+            if (strcmp(v, "undefined"))
+                defer(o, key, v, 0, NULL, 0, NULL);
+        }
         o->hwversion = (int)hv;
         o->set |= hv ? VDISK_OPT_HWVERSION : 0;
     } else if (!strcmp(key, "preallocation")) {
@@ -232,11 +333,23 @@ static int set_one(struct vdisk_create_opts *o, const char *key,
         for (i = 0; i < ARRAY_SIZE(names); i++)
             if (!strcmp(v, names[i]))
                 break;
-        if (i == ARRAY_SIZE(names) ||
-            (i == VDISK_PREALLOC_METADATA && !strcmp(o->format, "raw")))
-            return vdisk_err_set(err, EINVAL, "invalid parameter value: "
-                                 "preallocation=%s", v);
-        o->preallocation = (enum vdisk_prealloc)i;
+        undefer(o, key);
+        bool raw = !strcmp(o->format, "raw");
+        if (i == ARRAY_SIZE(names)) {
+            if (raw)
+                defer(o, key, v, 2, xasprintf("invalid parameter value: %s",
+                                              v), 0, NULL);
+            else
+                defer(o, key, v,
+                      2, xasprintf("Parameter 'preallocation' does not "
+                                   "accept value '%s'", v),
+                      4, xasprintf("invalid parameter value: %s", v));
+        } else if (i == VDISK_PREALLOC_METADATA && raw) {
+            defer(o, key, v, 2, xstrdup("Unsupported preallocation mode: "
+                                        "metadata"), 0, NULL);
+        } else {
+            o->preallocation = (enum vdisk_prealloc)i;
+        }
         o->set |= VDISK_OPT_PREALLOC;
     }
     return 0;
@@ -286,18 +399,29 @@ char *vdisk_create_opts_describe(const struct vdisk_create_opts *o)
     static const char *const prealloc[] = { "off", "metadata", "falloc",
                                             "full" };
     strbuf sb = {0};
+    const char *r;
     sb_printf(&sb, "fmt=%s", o->format);
     bool q2 = !strcmp(o->format, "qcow2");
+    const char *pre = (r = raw_value(o, "preallocation")) ? r
+                      : prealloc[o->preallocation];
     if (q2) {
-        sb_printf(&sb, " cluster_size=%" PRIu32, o->cluster_size);
+        if ((r = raw_value(o, "cluster_size")))
+            sb_printf(&sb, " cluster_size=%s", r);
+        else
+            sb_printf(&sb, " cluster_size=%" PRIu32, o->cluster_size);
         sb_printf(&sb, " extended_l2=%s", o->extended_l2 ? "on" : "off");
+        if (o->set & VDISK_OPT_PREALLOC)
+            sb_printf(&sb, " preallocation=%s", pre);
+        if ((r = raw_value(o, "compression_type")))
+            sb_printf(&sb, " compression_type=%s", r);
+        else
+            sb_printf(&sb, " compression_type=%s",
+                      o->compression_type == VDISK_COMP_ZSTD ? "zstd"
+                                                             : "zlib");
     }
-    if (o->set & VDISK_OPT_PREALLOC)
-        sb_printf(&sb, " preallocation=%s", prealloc[o->preallocation]);
-    if (q2)
-        sb_printf(&sb, " compression_type=%s",
-                  o->compression_type == VDISK_COMP_ZSTD ? "zstd" : "zlib");
     sb_printf(&sb, " size=%" PRIu64, o->size);
+    if (!q2 && (o->set & VDISK_OPT_PREALLOC))
+        sb_printf(&sb, " preallocation=%s", pre);
     bool vmdk = !strcmp(o->format, "vmdk");
     if (vmdk && o->adapter_type)
         sb_printf(&sb, " adapter_type=%s", o->adapter_type);
@@ -308,7 +432,9 @@ char *vdisk_create_opts_describe(const struct vdisk_create_opts *o)
     if (vmdk) {
         sb_printf(&sb, " compat6=%s",
                   o->set & VDISK_OPT_COMPAT6 ? "on" : "off");
-        if (o->set & VDISK_OPT_HWVERSION)
+        if ((r = raw_value(o, "hwversion")))
+            sb_printf(&sb, " hwversion=%s", r);
+        else if (o->set & VDISK_OPT_HWVERSION)
             sb_printf(&sb, " hwversion=%d", o->hwversion);
         else
             sb_puts(&sb, " hwversion=undefined");
@@ -323,7 +449,8 @@ char *vdisk_create_opts_describe(const struct vdisk_create_opts *o)
         sb_printf(&sb, " static=%s", o->static_image ? "on" : "off");
     if (q2) {
         if (o->set & VDISK_OPT_COMPAT)
-            sb_printf(&sb, " compat=%s", o->compat == 2 ? "0.10" : "1.1");
+            sb_printf(&sb, " compat=%s", (r = raw_value(o, "compat")) ? r
+                      : o->compat == 2 ? "0.10" : "1.1");
         if (o->data_file)
             sb_printf(&sb, " data_file=%s", o->data_file);
         if (o->set & VDISK_OPT_DATA_FILE_RAW)
@@ -331,7 +458,10 @@ char *vdisk_create_opts_describe(const struct vdisk_create_opts *o)
                       o->data_file_raw ? "on" : "off");
         sb_printf(&sb, " lazy_refcounts=%s",
                   o->lazy_refcounts ? "on" : "off");
-        sb_printf(&sb, " refcount_bits=%d", o->refcount_bits);
+        if ((r = raw_value(o, "refcount_bits")))
+            sb_printf(&sb, " refcount_bits=%s", r);
+        else
+            sb_printf(&sb, " refcount_bits=%d", o->refcount_bits);
     }
     return sb_steal(&sb);
 }

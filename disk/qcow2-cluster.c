@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #ifdef HAVE_LIBDEFLATE
@@ -134,11 +135,16 @@ int qc_get(struct qcow2 *q, struct qcache *c, uint64_t off, bool fresh,
 
 /* ---- mapping ----------------------------------------------------------- */
 
-enum { QT_UNALLOC, QT_ZERO_PLAIN, QT_ZERO_ALLOC, QT_NORMAL, QT_COMPRESSED };
+/* QT_UNALLOC_ALLOC: extended L2, an unallocated subcluster of a cluster
+ * that has a host offset (qemu's QCOW2_SUBCLUSTER_UNALLOCATED_ALLOC):
+ * reads through to the backing file, but `map` shows the offset. */
+enum { QT_UNALLOC, QT_ZERO_PLAIN, QT_ZERO_ALLOC, QT_NORMAL, QT_COMPRESSED,
+       QT_UNALLOC_ALLOC };
 
 struct qmap {
     int type;
-    uint64_t host;      /* NORMAL / ZERO_ALLOC: host offset of `off` */
+    uint64_t host;      /* NORMAL / ZERO_ALLOC / UNALLOC_ALLOC: host
+                           offset of `off` */
     uint64_t len;
     uint64_t l2e;       /* COMPRESSED: the entry */
 };
@@ -176,7 +182,7 @@ static int classify(const struct qcow2 *q, uint64_t e, uint64_t bm,
             return has_host ? QT_ZERO_ALLOC : QT_ZERO_PLAIN;
         if (bm >> sc & 1)
             return has_host ? QT_NORMAL : QT_ZERO_PLAIN;
-        return QT_UNALLOC;
+        return has_host ? QT_UNALLOC_ALLOC : QT_UNALLOC;
     }
     if (e & QCOW_OFLAG_ZERO)
         return has_host ? QT_ZERO_ALLOC : QT_ZERO_PLAIN;
@@ -222,7 +228,9 @@ static int qcow2_map(struct qcow2 *q, uint64_t off, uint64_t len,
             int type = classify(q, e, bm, sc);
             uint64_t host = (e & L2E_OFFSET_MASK) + (pos & (cs - 1));
             uint64_t step = gran - (pos & (gran - 1));
-            if (type == QT_NORMAL || type == QT_ZERO_ALLOC) {
+            bool hosted = type == QT_NORMAL || type == QT_ZERO_ALLOC ||
+                          type == QT_UNALLOC_ALLOC;
+            if (hosted) {
                 if ((e & L2E_OFFSET_MASK) % cs)
                     return vdisk_err_set(err, EIO, "'%s': data cluster "
                                          "offset %#llx is not cluster "
@@ -236,8 +244,7 @@ static int qcow2_map(struct qcow2 *q, uint64_t off, uint64_t len,
                 m->l2e = e;
                 first = false;
             } else if (type != m->type || type == QT_COMPRESSED ||
-                       ((type == QT_NORMAL || type == QT_ZERO_ALLOC) &&
-                        host != m->host + (pos - off))) {
+                       (hosted && host != m->host + (pos - off))) {
                 goto done;
             }
             if (type == QT_COMPRESSED)
@@ -575,6 +582,7 @@ int qcow2_pread(struct vdisk *d, void *buf, size_t n, uint64_t off,
         size_t len = (size_t)m.len;
         switch (m.type) {
         case QT_UNALLOC:
+        case QT_UNALLOC_ALLOC:
             rc = vd_read_backing(d, p, len, off, err);
             break;
         case QT_ZERO_PLAIN:
@@ -608,6 +616,52 @@ int qcow2_pread(struct vdisk *d, void *buf, size_t n, uint64_t off,
 
 /* ---- block status ---------------------------------------------------------- */
 
+/* qemu's qcow2_detect_metadata_preallocation(): the image counts as
+ * metadata-preallocated when the clusters with a nonzero refcount reach
+ * max(allocated * 10 / 9, allocated + 2), allocated being the clusters'
+ * worth of blocks the image file occupies. */
+static int detect_meta_prealloc(struct qcow2 *q, bool *out,
+                                struct vdisk_err *err)
+{
+    struct stat st;
+    if (fstat(q->fd, &st) < 0)
+        return vdisk_err_set(err, errno, "'%s': %s", q->name,
+                             strerror(errno));
+    int64_t real = (int64_t)st.st_blocks * 512 / q->cluster_size;
+    int64_t threshold = real * 10 / 9 > real + 2 ? real * 10 / 9 : real + 2;
+    uint64_t end = ((uint64_t)st.st_size + q->cluster_size - 1) >>
+                   q->cluster_bits;
+    int64_t count = 0;
+    for (uint64_t i = 0; i < end && count < threshold; i++) {
+        uint64_t rc;
+        int r = qcow2_get_refcount(q, i, &rc, err);
+        if (r < 0)
+            return r;
+        count += rc != 0;
+    }
+    *out = count >= threshold;
+    return 0;
+}
+
+/* For a DATA run at host offset `host` of *len bytes: is it a hole in
+ * the data file (then it reads as zeros)?  Clips *len to the file's
+ * data/hole extent as qemu's file driver does. */
+static bool host_is_hole(struct qcow2 *q, uint64_t host, uint64_t *len)
+{
+    off_t data = lseek(q->data_fd, (off_t)host, SEEK_DATA);
+    if (data < 0)
+        return errno == ENXIO;      /* hole to EOF, or past EOF */
+    if ((uint64_t)data > host) {
+        if ((uint64_t)data - host < *len)
+            *len = (uint64_t)data - host;
+        return true;
+    }
+    off_t hole = lseek(q->data_fd, (off_t)host, SEEK_HOLE);
+    if (hole > (off_t)host && (uint64_t)hole - host < *len)
+        *len = (uint64_t)hole - host;
+    return false;
+}
+
 int qcow2_block_status(struct vdisk *d, uint64_t off, uint64_t len,
                        struct vdisk_extent *ext, struct vdisk_err *err)
 {
@@ -635,6 +689,10 @@ int qcow2_block_status(struct vdisk *d, uint64_t off, uint64_t len,
     case QT_UNALLOC:
         ext->flags = 0;
         break;
+    case QT_UNALLOC_ALLOC:
+        ext->flags = VDISK_EXT_OFFSET;
+        ext->host_offset = m.host;
+        break;
     case QT_ZERO_PLAIN:
         ext->flags = VDISK_EXT_ALLOCATED | VDISK_EXT_ZERO;
         break;
@@ -645,6 +703,14 @@ int qcow2_block_status(struct vdisk *d, uint64_t off, uint64_t len,
     case QT_NORMAL:
         ext->flags = VDISK_EXT_ALLOCATED | VDISK_EXT_DATA | VDISK_EXT_OFFSET;
         ext->host_offset = m.host;
+        if (!q->prealloc_checked) {
+            rc = detect_meta_prealloc(q, &q->meta_prealloc, err);
+            if (rc < 0)
+                return rc;
+            q->prealloc_checked = true;
+        }
+        if (q->meta_prealloc && host_is_hole(q, m.host, &ext->len))
+            ext->flags |= VDISK_EXT_ZERO;
         break;
     case QT_COMPRESSED:
         ext->flags = VDISK_EXT_ALLOCATED | VDISK_EXT_DATA |
@@ -964,7 +1030,9 @@ static int zero_clusters(struct vdisk *d, uint64_t off, uint64_t len,
                 ne = QCOW_OFLAG_ZERO;
             }
             if (!d->backing_name && mode != ZM_ZERO_KEEP &&
-                classify(q, e, bm, 0) == QT_UNALLOC && (!q->extl2 || !bm))
+                (classify(q, e, bm, 0) == QT_UNALLOC ||
+                 classify(q, e, bm, 0) == QT_UNALLOC_ALLOC) &&
+                (!q->extl2 || !bm))
                 continue;       /* already reads as zero */
             l2_set(q, t->buf, l2i + j, ne, nbm);
             t->dirty = true;

@@ -308,8 +308,13 @@ static int qcow2_parse(struct qcow2 *q, struct vdisk *d, unsigned flags,
     if (q->l1_size < l1_needed(q, q->size))
         return vdisk_err_set(err, EINVAL, "'%s': L1 table is too small for "
                              "the virtual size", q->name);
+    /* An L1 table (partly) past EOF reads as zeros in qemu; we accept it
+     * only for `check` (which reports it), not for normal use. */
+    bool check_open = flags & (VDISK_NO_REPAIR | VDISK_UNSAFE_META);
     if (q->l1_size && (q->l1_offset % cs ||
-                       q->l1_offset + (uint64_t)q->l1_size * 8 > fsize))
+                       q->l1_offset > (1ull << 62) ||
+                       (q->l1_offset + (uint64_t)q->l1_size * 8 > fsize &&
+                        !check_open)))
         return vdisk_err_set(err, EINVAL, "'%s': L1 table offset %#llx is "
                              "invalid", q->name,
                              (unsigned long long)q->l1_offset);
@@ -331,7 +336,10 @@ static int qcow2_parse(struct qcow2 *q, struct vdisk *d, unsigned flags,
                              (unsigned long long)q->snap_offset);
 
     q->rt_entries = (uint64_t)q->rt_clusters * cs / 8;
-    rc = load_table(q, q->l1_offset, q->l1_size, &q->l1, q->l1_size, "L1",
+    uint64_t l1_avail = q->l1_size;
+    if (q->l1_offset + (uint64_t)q->l1_size * 8 > fsize)
+        l1_avail = q->l1_offset < fsize ? (fsize - q->l1_offset) / 8 : 0;
+    rc = load_table(q, q->l1_offset, l1_avail, &q->l1, q->l1_size, "L1",
                     err);
     if (rc < 0)
         return rc;
@@ -677,15 +685,15 @@ static int qcow2_create(const char *path, const struct vdisk_create_opts *o,
     if (!v3 && o->refcount_bits != 16)
         return vdisk_err_set(err, EINVAL, "Different refcount widths than 16 "
                              "bits require compatibility level 1.1 or above "
-                             "(use compat=1.1 or greater)");
+                             "(use version=v3 or greater)");
     if (!v3 && o->lazy_refcounts)
         return vdisk_err_set(err, EINVAL, "Lazy refcounts only supported with "
-                             "compatibility level 1.1 and above (use compat="
-                             "1.1 or greater)");
+                             "compatibility level 1.1 and above (use version="
+                             "v3 or greater)");
     if (!v3 && o->extended_l2)
         return vdisk_err_set(err, EINVAL, "Extended L2 entries are only "
                              "supported with compatibility level 1.1 and "
-                             "above (use compat=1.1 or greater)");
+                             "above (use version=v3 or greater)");
     if (!v3 && o->data_file)
         return vdisk_err_set(err, EINVAL, "External data files are only "
                              "supported with compatibility level 1.1 and "
@@ -693,7 +701,7 @@ static int qcow2_create(const char *path, const struct vdisk_create_opts *o,
     if (!v3 && o->compression_type != VDISK_COMP_ZLIB)
         return vdisk_err_set(err, EINVAL, "Non-zlib compression type is only "
                              "supported with compatibility level 1.1 and "
-                             "above (use compat=1.1 or greater)");
+                             "above (use version=v3 or greater)");
     if (o->extended_l2 && cs < 16384)
         return vdisk_err_set(err, EINVAL, "Extended L2 entries are only "
                              "supported with cluster sizes of at least 16384 "
@@ -854,6 +862,14 @@ static int qcow2_measure(const struct vdisk_create_opts *o, struct vdisk *src,
     uint64_t size = o->size_set || !src ? o->size : vdisk_size(src);
     unsigned order = (unsigned)__builtin_ctz((unsigned)o->refcount_bits);
     uint64_t required = 0;
+    if (o->compat == 2 && o->refcount_bits != 16)
+        return vdisk_err_set(err, EINVAL, "Different refcount widths than 16 "
+                             "bits require compatibility level 1.1 or above "
+                             "(use compat=1.1 or greater)");
+    if (o->extended_l2 && cs < 16384)
+        return vdisk_err_set(err, EINVAL, "Extended L2 entries are only "
+                             "supported with cluster sizes of at least 16384 "
+                             "bytes");
     size = div_up(size, 512) * 512;
     if (src) {
         uint64_t ssize = vdisk_size(src);

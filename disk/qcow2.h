@@ -142,6 +142,11 @@ struct qcow2 {
 
     bool writable;
     bool header_dirty_set;      /* we set the dirty bit on open */
+    /* qemu's heuristic: more clusters have a refcount than the file has
+     * blocks allocated, so data clusters may be holes in the file (after
+     * preallocation=metadata or `cp --sparse`); block status then asks
+     * the file (SEEK_DATA) as qemu does.  Decided on first use. */
+    bool prealloc_checked, meta_prealloc;
 };
 
 static inline struct qcow2 *Q(const struct vdisk *d)

@@ -207,25 +207,16 @@ static int raw_create(const char *path, const struct vdisk_create_opts *o,
     return rc;
 }
 
+/* As qemu's raw_measure(): unallocated sectors count towards a raw
+ * file's size, so required = fully allocated = the virtual size (the
+ * source's length, or the requested size in whole sectors). */
 static int raw_measure(const struct vdisk_create_opts *o, struct vdisk *src,
                        struct vdisk_measure *out, struct vdisk_err *err)
 {
-    uint64_t size = src ? vdisk_size(src) : o->size;
+    (void)err;
+    uint64_t size = src ? vdisk_size(src) : (o->size + 511) & ~511ull;
     out->fully_allocated = size;
     out->required = size;
-    if (!src || o->preallocation != VDISK_PREALLOC_OFF)
-        return 0;
-    uint64_t req = 0, off = 0;
-    while (off < size) {
-        struct vdisk_extent e;
-        int rc = vdisk_block_status(src, off, size - off, true, &e, err);
-        if (rc < 0)
-            return rc;
-        if (!(e.flags & VDISK_EXT_ZERO))
-            req += e.len;
-        off += e.len;
-    }
-    out->required = req;
     return 0;
 }
 

@@ -188,7 +188,7 @@ int vmdk_create(const char *path, const struct vdisk_create_opts *o,
         strcmp(o->adapter_type, "buslogic") &&
         strcmp(o->adapter_type, "lsilogic") &&
         strcmp(o->adapter_type, "legacyESX"))
-        return vdisk_err_set(err, EINVAL, "unknown adapter type '%s'",
+        return vdisk_err_set(err, EINVAL, "invalid parameter value: %s",
                              o->adapter_type);
     uint64_t cap = o->size / 512;
     if (cap > VMDK_MAX_SECTORS)
@@ -209,10 +209,7 @@ int vmdk_create(const char *path, const struct vdisk_create_opts *o,
     bool f2g = !strcmp(sf, "twoGbMaxExtentFlat");
     bool s2g = !strcmp(sf, "twoGbMaxExtentSparse");
     if (!flat1 && !f2g && !s2g)
-        return vdisk_err_set(err, EINVAL, "unknown VMDK subformat '%s' (use "
-                             "monolithicSparse, monolithicFlat, "
-                             "twoGbMaxExtentSparse, twoGbMaxExtentFlat or "
-                             "streamOptimized)", sf);
+        return vdisk_err_set(err, EINVAL, "invalid parameter value: %s", sf);
     strbuf lines = {0};
     sb_puts(&lines, "");
     int rc = 0;

@@ -591,8 +591,8 @@ static int vpc_create(const char *path, const struct vdisk_create_opts *o,
                              "differencing VHD images", path);
     bool fixed = o->subformat && !strcmp(o->subformat, "fixed");
     if (o->subformat && !fixed && strcmp(o->subformat, "dynamic"))
-        return vdisk_err_set(err, EINVAL, "invalid subformat '%s' for vpc "
-                             "(use fixed or dynamic)", o->subformat);
+        return vdisk_err_set(err, EINVAL, "Parameter 'subformat' does not "
+                             "accept value '%s'", o->subformat);
     uint64_t size = o->size;
     bool force = o->force_size;
     if (!force) {

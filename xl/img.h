@@ -57,35 +57,16 @@ int img_rebase(int argc, char **argv);
 #endif
 
 /* TODO(disk): differences from qemu-img 7.2 that live in the library
- * (disk/, not ours to edit); the img_*.sh tests mark them "known":
- *  1. vdisk_block_status(chain=true): a range past the end of a shorter
- *     backing file is answered by the top layer in qemu (depth 0,
- *     ZERO, not present), not at the backing file's depth.
- *  2. qcow2 extended L2: an unallocated subcluster inside an allocated
- *     cluster keeps VDISK_EXT_OFFSET (its host offset) in qemu's map.
- *  3. qcow2 data clusters whose host range is a hole in the image file
- *     (e.g. after `cp --sparse`) are ZERO|DATA in qemu (it asks the file
- *     with SEEK_DATA, BDRV_BLOCK_RECURSE).
- *  4. raw measure: required = fully allocated = virtual size.
- *  5. qcow2 create rounds the size up to 512 (100000 -> 100352).
- *  6. vdisk_parse_size() differs from qemu_strtosz() (hex, half-up
- *     rounding of fractions); disk/imgopt.c imgopt_parse_size() is exact
- *     and unit-tested: vdisk_parse_size could call it.
- *  7. qcow2_set_backing -> put_ext -> sb_append(NULL, 0): UBSan "null
- *     pointer passed as argument 2" (memcpy) on rebase/create with an
- *     empty extension.
- *  8. create: qemu prints the "Formatting" line before it validates
- *     option values (cluster_size=3000, refcount_bits=3); we can't, as
- *     vdisk_create_opts_parse() validates while parsing.
- *  9. check (tests/integration/img_check.sh): compressed clusters count
- *     as fragmented in qemu (5/5, not 4/5); "Image end offset" of an
- *     image with a leaked cluster at EOF is the file end in qemu; an
- *     unaligned L2 entry is not also a leak; an unaligned L1 entry makes
- *     qemu count every entry of that table (1025 errors); an L1 table
- *     past EOF opens for check in qemu (corruption, exit 2); qemu's
- *     -r leaks also repairs OFLAG_COPIED (refcount 1, flag clear).
- * 10. convert raw->qcow2 onto ext4 (/tmp) runs ~2.8x qemu-img's wall
- *     time while onto tmpfs it matches it (1.3 s vs 1.5-2.4 s): qemu
+ * (disk/).  The img_*.sh tests compare every case below that was once
+ * listed here as "known" and now match (map past a shorter backing file,
+ * extended-L2 unallocated subclusters, data clusters over file holes,
+ * raw measure, create's late option errors, check's statistics, end
+ * offset, unaligned/past-EOF tables and -r repairs byte for byte).
+ * Open:
+ *  1. check -r all of a refcount table entry with reserved bits: qemu
+ *     7.2's rebuild trips its own overlap check and fails (marking the
+ *     image corrupt); vxl rebuilds it (tests/integration/img_check.sh
+ *     asserts the result is clean).  Deliberate.
+ *  2. convert raw->qcow2 onto ext4 runs slower than qemu-img, which
  *     fallocate()s each newly allocated qcow2 data range before writing
- *     it (1207 fallocate calls for the 1.2 GB bench image); the qcow2
- *     driver's cluster allocation could do the same. */
+ *     it (perf work in disk/qcow2-cluster.c, not a content difference). */

@@ -581,6 +581,7 @@ int img_measure(int argc, char **argv)
     vdisk_create_opts_init(&co, out_fmt);
     if (opts.len && vdisk_create_opts_parse(&co, opts.s, &err) < 0) {
         img_error("%s", err.msg);
+        img_error("Invalid options for file format '%s'", out_fmt);
         goto out;
     }
     if (size_s) {

@@ -67,7 +67,23 @@ static void create_options_describe_like_qemu(void **state)
                         "backing_file=a,b.qcow2 backing_fmt=qcow2 "
                         "compat=0.10 lazy_refcounts=off refcount_bits=16");
     free(s);
+    /* a value the syntax accepts but qcow2 refuses: described as given,
+     * refused by create and measure (as qemu-img, after "Formatting") */
     assert_int_equal(vdisk_create_opts_parse(&o, "cluster_size=3000", &err),
+                     0);
+    s = vdisk_create_opts_describe(&o);
+    assert_non_null(strstr(s, " cluster_size=3000 "));
+    free(s);
+    assert_int_equal(vdisk_create_opts_check(&o, false, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "Cluster size must be a power of two"));
+    assert_int_equal(vdisk_create("/nonexistent/x.qcow2", &o, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "Cluster size"));
+    struct vdisk_measure m;
+    assert_int_equal(vdisk_measure(&o, NULL, &m, &err), -EINVAL);
+    /* a later valid value replaces it */
+    assert_int_equal(vdisk_create_opts_parse(&o, "cluster_size=4k", &err), 0);
+    assert_int_equal(vdisk_create_opts_check(&o, false, &err), 0);
+    assert_int_equal(vdisk_create_opts_parse(&o, "cluster_size=x", &err),
                      -EINVAL);
     assert_int_equal(vdisk_create_opts_parse(&o, "nosuch=1", &err), -EINVAL);
     assert_non_null(strstr(err.msg, "nosuch"));
