@@ -970,9 +970,9 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
         rc = vdisk_err_set(err, ECANCELED, "conversion interrupted");
         goto out;
     }
-    /* like qemu-img, make a clustered image durable before it becomes
-     * visible (a raw output is left to the page cache, as qemu does) */
-    if (j.cluster && (rc = vdisk_flush(j.dst, err)) < 0)
+    /* durable before it becomes visible only when asked: qemu-img's
+     * default cache mode for the target (unsafe) never flushes */
+    if (o->flush && (rc = vdisk_flush(j.dst, err)) < 0)
         goto out;
     rc = vdisk_close(j.dst, err);
     j.dst = NULL;

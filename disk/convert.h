@@ -57,6 +57,10 @@ struct vconvert_opts {
     uint64_t min_sparse;        /* -S bytes; 0 = copy everything */
     int workers;                /* -m; <= 1 = serial */
     bool out_of_order;          /* -W */
+    /* Make the destination durable (vdisk_flush) before it is renamed
+     * into place: qemu-img's -t writeback/writethrough/none/directsync.
+     * qemu-img's default, -t unsafe, never flushes; neither does false. */
+    bool flush;
     /* Called from the caller's thread with bytes done/total (of the
      * virtual size); may be NULL. */
     void (*progress)(void *opaque, uint64_t done, uint64_t total);

@@ -67,7 +67,16 @@ int img_convert(int argc, char **argv)
         case 'B': backing = optarg; break;
         case 'F': backing_fmt = optarg; break;
         case 'c': co.compress = true; break;
-        case 'C': case 't': case 'T': case 'U': break;   /* cache/offload hints */
+        case 't':   /* target cache mode; qemu-img's default is unsafe */
+            if (!strcmp(optarg, "writeback") || !strcmp(optarg, "writethrough") ||
+                !strcmp(optarg, "none") || !strcmp(optarg, "directsync")) {
+                co.flush = true;
+            } else if (strcmp(optarg, "unsafe")) {
+                img_error("Invalid cache option: %s", optarg);
+                goto out;
+            }
+            break;
+        case 'C': case 'T': case 'U': break;   /* source cache/offload hints */
         case 'o':
             if (opts.len)
                 sb_putc(&opts, ',');
