@@ -131,6 +131,9 @@ struct job {
     uint64_t chunk;             /* bytes per data item */
     uint64_t zunit;             /* zero detection granularity */
     bool zero_init;             /* destination reads as zeros now */
+    bool compress;              /* -c, or a destination that compresses
+                                   every write (vdisk_compresses_writes):
+                                   workers compress the clusters */
     bool dst_backing;           /* destination has a backing file */
 
     /* ring */
@@ -219,7 +222,7 @@ static int process_item(struct job *j, struct source *src, struct item *it)
     if (rc < 0)
         return rc;
 
-    if (o->compress) {
+    if (j->compress) {
         size_t cpos = 0;
         for (uint64_t p = 0; p < it->len; p += j->cluster) {
             uint64_t n = it->len - p < j->cluster ? it->len - p : j->cluster;
@@ -228,7 +231,7 @@ static int process_item(struct job *j, struct source *src, struct item *it)
                 zero_block(j, it, it->off + p, n);
                 continue;
             }
-            if (vconvert_incompressible(it->buf + p, n)) {
+            if (o->compress && vconvert_incompressible(it->buf + p, n)) {
                 add_seg(it, SEG_DATA, it->off + p, n, p, 0);
                 continue;
             }
@@ -921,6 +924,9 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
         }
     }
     j.cluster = vdisk_cluster_size(j.dst);
+    /* a destination that deflates whatever it is given (VMDK stream)
+     * gets its clusters compressed on the workers, in parallel */
+    j.compress = o->compress || (vdisk_compresses_writes(j.dst) && j.cluster);
     if (o->compress && !j.cluster) {
         rc = vdisk_err_set(err, ENOTSUP, "compression needs a clustered format");
         goto out;
@@ -945,15 +951,16 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
     j.items = xcalloc(j.nitems, sizeof(*j.items));
     for (size_t k = 0; k < j.nitems; k++) {
         j.items[k].buf = xmalloc(j.chunk);
-        if (o->compress) {
-            /* every cluster may take up to a cluster (else stored raw) */
+        if (j.compress) {
+            /* every cluster may take up to a cluster (else stored raw;
+             * a stream grain slightly more, see below) */
             j.items[k].cbuf_cap = j.chunk + j.chunk / 8 + 65536;
             j.items[k].cbuf = xmalloc(j.items[k].cbuf_cap);
         }
     }
     j.dst_path = tmp ? tmp : o->dst;
     j.parallel_write = nworkers > 1 && !strcmp(vdisk_format(j.dst), "raw") &&
-                       !o->compress;
+                       !j.compress;
     if (nworkers > 1 && (rc = start_workers(&j, nworkers, err)) < 0)
         goto out;
 

@@ -388,6 +388,7 @@ const char *vdisk_backing_name(const struct vdisk *d) { return d->backing_name; 
 const char *vdisk_backing_format(const struct vdisk *d) { return d->backing_fmt; }
 const char *vdisk_backing_path(const struct vdisk *d) { return d->backing_path; }
 bool vdisk_has_zero_init(const struct vdisk *d) { return d->zero_init; }
+bool vdisk_compresses_writes(const struct vdisk *d) { return d->compress_writes; }
 void *vdisk_priv(const struct vdisk *d) { return d->priv; }
 
 const char *vdisk_data_filename(const struct vdisk *d)
@@ -546,7 +547,11 @@ int vdisk_write_compressed(struct vdisk *d, uint64_t off, const void *cdata,
     int rc = check_compressed(d, off, off <= d->size ? n : 1, err);
     if (rc < 0)
         return rc;
-    if (clen == 0 || clen >= d->cluster_size)
+    /* it must shrink, except where every write is compressed anyway
+     * (deflate's worst case adds a few bytes per 64 KiB) */
+    size_t max = d->compress_writes ? d->cluster_size + d->cluster_size / 8 + 64
+                                    : d->cluster_size - 1;
+    if (clen == 0 || clen > max)
         return vdisk_err_set(err, EINVAL, "compressed cluster of %zu bytes "
                              "does not fit", clen);
     return d->drv->write_compressed(d, off, cdata, clen, err);

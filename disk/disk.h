@@ -195,6 +195,13 @@ int vdisk_truncate(struct vdisk *d, uint64_t size, unsigned flags,
 int vdisk_compress_cluster(const struct vdisk *d, const void *in, size_t n,
                            void *out, size_t out_cap, size_t *out_len,
                            struct vdisk_err *err);
+/* True when every data write is stored compressed whatever the caller
+ * asks (VMDK streamOptimized).  vdisk_compress_cluster() then always
+ * produces output (it never answers "does not shrink" unless out_cap is
+ * too small), so a converter may compress clusters on its own threads and
+ * store them with vdisk_write_compressed() instead of leaving the work to
+ * vdisk_pwrite() on one thread. */
+bool vdisk_compresses_writes(const struct vdisk *d);
 /* Store an already compressed cluster (from vdisk_compress_cluster). */
 int vdisk_write_compressed(struct vdisk *d, uint64_t off, const void *cdata,
                            size_t clen, struct vdisk_err *err);

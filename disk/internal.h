@@ -25,6 +25,7 @@ struct vdisk {
     char *backing_fmt;          /* recorded format, or NULL */
     char *data_filename;        /* external data file, or NULL */
     bool zero_init;
+    bool compress_writes;       /* see vdisk_compresses_writes() */
 
     /* Set by the core. */
     char *backing_path;         /* resolved backing_name */

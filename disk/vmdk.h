@@ -64,9 +64,15 @@ struct vmdk_extent {
     bool compressed, markers;
     uint32_t *gt;               /* cached grain table (host order) */
     uint32_t gt_idx;            /* which; UINT32_MAX = none */
+    bool gt_dirty;              /* gt has writes not yet in the file */
     uint8_t *dbuf, *cbuf;       /* decompressed grain / compressed input */
     uint64_t dbuf_sec;          /* host sector of dbuf's grain; 0 = none */
     size_t cbuf_cap;
+    void *inflater;             /* libdeflate decompressor, lazily made */
+    /* stream grains are read ahead: cbuf holds file bytes
+     * [ra_off, ra_off + ra_len) */
+    uint64_t ra_off;
+    size_t ra_len;
 };
 
 struct vmdk_desc_extent {
@@ -126,5 +132,9 @@ int vmdk_write_compressed(struct vdisk *d, uint64_t off, const void *cdata,
  * 1 zero grain); loads the GT. */
 int vmdk_gte(struct vdisk *d, struct vmdk_extent *e, uint64_t sec,
              uint32_t *gte, struct vdisk_err *err);
+/* Write the cached grain table back (to both the primary and redundant
+ * copy) if a writer changed it; vmdk_gte does it before loading another
+ * table, the writer at flush and close. */
+int vmdk_gt_writeback(struct vmdk_extent *e, struct vdisk_err *err);
 
 #endif
