@@ -33,6 +33,10 @@ ALL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
               -I. $(SAN_CFLAGS) $(CFLAGS)
 LDLIBS_ALL := -lyajl -lz $(SAN_LDFLAGS)
 
+# libxml2 (libxml2-dev): the OVF reader of `vxl import', import/ovf.c.
+ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+LDLIBS_ALL += $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null || echo -lxml2)
+
 # Optional dependencies, used when pkg-config finds them.
 HAVE_ZSTD := $(shell $(PKG_CONFIG) --exists libzstd 2>/dev/null && echo 1)
 ifeq ($(HAVE_ZSTD),1)

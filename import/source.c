@@ -158,6 +158,32 @@ static int diags_to_err(vxl_diags *d, int rc, struct vdisk_err *err)
     return rc;
 }
 
+/* Every layer of an opened image (backing files, VMDK parents) must be
+ * a file inside the source directory. */
+static int check_chain(struct vimport_source *s, struct vdisk *v,
+                       bool skip_top, struct vdisk_err *err)
+{
+    struct dir_priv *p = s->priv;
+    size_t dl = strlen(p->dir);
+    for (struct vdisk *l = skip_top ? vdisk_backing(v) : v; l;
+         l = vdisk_backing(l)) {
+        const char *names[2] = { vdisk_filename(l), vdisk_data_filename(l) };
+        for (int k = 0; k < 2; k++) {
+            if (!names[k])
+                continue;
+            char *real = realpath(names[k], NULL);
+            bool inside = real && strncmp(real, p->dir, dl) == 0 &&
+                          (real[dl] == '/' || dl == 1);
+            free(real);
+            if (!inside)
+                return vdisk_err_set(err, EPERM, "'%s' (named by the image "
+                                     "chain) is outside the appliance "
+                                     "directory '%s'", names[k], p->dir);
+        }
+    }
+    return 0;
+}
+
 static int dir_inspect(struct vimport_source *s,
                        const struct vimport_file_ref *f,
                        const char *src_format,
@@ -178,6 +204,10 @@ static int dir_inspect(struct vimport_source *s,
     free(path);
     if (rc < 0)
         return rc;
+    if ((rc = check_chain(s, v, false, err)) < 0) {
+        vdisk_close(v, NULL);
+        return rc;
+    }
     snprintf(info->format, sizeof info->format, "%s", vdisk_format(v));
     info->virtual_size = vdisk_size(v);
     vdisk_close(v, NULL);
@@ -333,6 +363,21 @@ static int dir_convert(struct vimport_source *s,
         src = xstrdup(tmp);
     }
 
+    struct vdisk_open_opts oo = { .format = req->src_format };
+    struct vdisk *v;
+    rc = vdisk_open(src, &oo, &v, err);
+    if (rc == 0) {
+        rc = check_chain(s, v, tmp != NULL, err);
+        vdisk_close(v, NULL);
+    }
+    if (rc < 0) {
+        if (tmp) {
+            unlink(tmp);
+            free(tmp);
+        }
+        free(src);
+        return rc;
+    }
     struct vdisk_create_opts cr;
     vdisk_create_opts_init(&cr, req->dst_format);
     const char *srcs[1] = { src };

@@ -3,7 +3,7 @@
 # when any is missing.  Safe to run repeatedly; does nothing when all are
 # present.  Needs root (or sudo) only when something must be installed.
 set -e
-PKGS="build-essential pkg-config libyajl-dev zlib1g-dev libzstd-dev
+PKGS="build-essential pkg-config libyajl-dev zlib1g-dev libxml2-dev libzstd-dev
       libdeflate-dev libisal-dev libcmocka-dev libxen-dev jq qemu-utils qemu-system-x86 xen-utils-4.17
       clang libclang-rt-14-dev"
 missing=

@@ -29,6 +29,15 @@ const struct cmd_spec cmd_table[] = {
       "--convert               vmdk/vdi disks will be converted (create --convert).\n"
       "--snapshot              Disks will be behind temporary overlays (create --snapshot)."
     },
+    { "import", main_import, false,
+      "Convert a VMware appliance (.ova, .ovf, .vmx) to disks and a config",
+      "[options] <SOURCE>",
+      "-o DIR, --output=DIR    Write the disks and NAME.cfg into DIR (default .).\n"
+      "-F FMT, --format=FMT    Output disk format: qcow2 (default) or raw.\n"
+      "--name=NAME             Domain name (default: the appliance's name).\n"
+      "--bridge=BR             Bridge for every network interface.\n"
+      "-n, --dry-run           Print the plan and the config; write nothing."
+    },
     { "block-attach", main_blockattach, true,
       "Create a new virtual block device",
       "<Domain> <disk-spec-component(s)>...",

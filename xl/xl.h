@@ -79,6 +79,7 @@ int xl_validate_disks(const struct cfg_config *cfg,
                       bool convert, bool snapshot,
                       struct vxl_disk_facts **facts, vxl_diags *diags);
 int main_validate(int argc, char **argv);       /* xl/validate.c */
+int main_import(int argc, char **argv);         /* xl/import.c */
 
 /* The backend chosen by --backend / VXL_BACKEND / the host (xl/domain.c);
  * prints why under -v.  NULL (after printing the error) on failure. */
