@@ -38,7 +38,7 @@ struct ovf_file {
 struct ovf_disk {
     char *id, *file_ref, *format;
     uint64_t capacity;          /* bytes */
-    bool used;
+    int used_by;                /* 1 + index of the system using it */
 };
 
 struct ovf_doc {
@@ -92,7 +92,13 @@ static bool section_is(const xmlNode *n, const char *name)
         return true;
     if (!name_is(n, "Section") && !name_is(n, "Content"))
         return false;
-    const char *t = attr(n, "type");
+    const char *t = NULL;
+    for (const xmlAttr *a = n->properties; a; a = a->next)
+        if (strcmp((const char *)a->name, "type") == 0 && a->ns && a->ns->href &&
+            strcmp((const char *)a->ns->href,
+                   "http://www.w3.org/2001/XMLSchema-instance") == 0 &&
+            a->children && a->children->content)
+            t = (const char *)a->children->content;
     if (!t)
         return false;
     const char *c = strchr(t, ':');
@@ -290,11 +296,16 @@ static int read_references(struct ovf_doc *o, const xmlNode *refs)
         x->href = xstrdup(href);
         const char *s = attr(f, "size");
         if (s) {
-            if (!parse_u64(s, &x->size))
-                WARN(o, f, "file '%s': ovf:size '%s' is not a byte count "
-                     "(ignored)", href, s);
-            else
+            uint64_t neg;
+            if (parse_u64(s, &x->size)) {
                 x->has_size = true;
+            } else if (s[0] == '-' && parse_u64(s + 1, &neg)) {
+                WARN(o, f, "file '%s': negative ovf:size %s ignored", href, s);
+            } else {
+                ERR(o, f, "file '%s': ovf:size '%s' is not a byte count",
+                    href, s);
+                return -EINVAL;
+            }
         }
         const char *c = attr(f, "compression");
         if (c && strcmp(c, "gzip") == 0) {
@@ -342,10 +353,10 @@ static int read_disk_section(struct ovf_doc *o, const xmlNode *sec)
         const char *cap = attr(k, "capacity");
         uint64_t c, mult;
         if (!cap) {
-            ERR(o, k, "disk '%s': no ovf:capacity", id);
-            return -EINVAL;
-        }
-        if (!parse_u64(cap, &c)) {
+            WARN(o, k, "disk '%s': no ovf:capacity (the image's own size is "
+                 "used)", id);
+            c = 0;
+        } else if (!parse_u64(cap, &c)) {
             ERR(o, k, "disk '%s': ovf:capacity '%s' is not a number", id, cap);
             return -EINVAL;
         }
@@ -355,13 +366,13 @@ static int read_disk_section(struct ovf_doc *o, const xmlNode *sec)
                 id, units);
             return -EINVAL;
         }
-        if (!mul_ok(c, mult, &c) || c > VIMPORT_MAX_CAPACITY) {
+        if (cap && (!mul_ok(c, mult, &c) || c > VIMPORT_MAX_CAPACITY)) {
             ERR(o, k, "disk '%s': capacity %s %s is larger than %llu TiB", id,
                 cap, units ? units : "bytes",
                 (unsigned long long)(VIMPORT_MAX_CAPACITY >> 40));
             return -EINVAL;
         }
-        if (c == 0) {
+        if (cap && c == 0) {
             ERR(o, k, "disk '%s': capacity is zero", id);
             return -EINVAL;
         }
@@ -371,12 +382,6 @@ static int read_disk_section(struct ovf_doc *o, const xmlNode *sec)
                 ERR(o, k, "disk '%s': fileRef '%s' is not in References", id, fr);
                 return -EINVAL;
             }
-            for (size_t i = 0; i < o->ndisks; i++)
-                if (o->disks[i].file_ref && strcmp(o->disks[i].file_ref, fr) == 0) {
-                    ERR(o, k, "disks '%s' and '%s' use the same file '%s'",
-                        o->disks[i].id, id, fr);
-                    return -EINVAL;
-                }
         }
         const char *fmt = attr(k, "format");
         if (!fmt)
@@ -571,12 +576,24 @@ static int add_drive(struct ovf_doc *o, struct vimport_vm *vm,
                 "in the DiskSection", rasd_label(r), did);
             return -EINVAL;
         }
-        if (x->used) {
+        int me = (int)o->nvms;
+        if (x->used_by == me) {
             ERR(o, r->node, "'%s': disk '%s' is attached twice",
                 rasd_label(r), did);
             return -EINVAL;
         }
-        x->used = true;
+        if (x->used_by)
+            WARN(o, r->node, "'%s': disk '%s' is also used by another virtual "
+                 "system; each gets its own copy", rasd_label(r), did);
+        for (size_t i = 0; x->file_ref && i < o->ndisks; i++)
+            if (&o->disks[i] != x && o->disks[i].used_by == me &&
+                o->disks[i].file_ref &&
+                strcmp(o->disks[i].file_ref, x->file_ref) == 0) {
+                ERR(o, r->node, "disks '%s' and '%s' use the same file '%s'",
+                    o->disks[i].id, did, x->file_ref);
+                return -EINVAL;
+            }
+        x->used_by = me;
         dk->capacity = x->capacity;
         struct ovf_file *f = x->file_ref ? find_file(o, x->file_ref) : NULL;
         if (f)
@@ -631,8 +648,19 @@ static int read_hardware(struct ovf_doc *o, struct vimport_vm *vm,
             !name_is(k, "EthernetPortItem"))
             continue;
         const char *bound = attr(k, "bound");
-        if (bound && strcmp(bound, "normal") != 0)
-            continue;
+        if (bound && strcmp(bound, "normal") != 0) {
+            static const char *const nums[] = { "VirtualQuantity",
+                "Reservation", "Limit", "Weight" };
+            for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
+                char *v = child_text(k, nums[i]);
+                uint64_t dummy;
+                if (v && !parse_u64(v, &dummy))
+                    WARN(o, k, "ovf:bound=\"%s\" item: %s '%s' is not a "
+                         "number (range ignored)", bound, nums[i], v);
+                free(v);
+            }
+            continue;           /* ranges: the normal value is used */
+        }
         if (attr(k, "configuration"))
             continue;       /* deployment-option variants */
         if (n >= 1024) {
@@ -688,7 +716,10 @@ static int read_hardware(struct ovf_doc *o, struct vimport_vm *vm,
         uint64_t q, mult;
         switch (r->rtype) {
         case 3:     /* processor */
-            if (!parse_u64(r->quantity, &q) || q == 0) {
+            if (!r->quantity || !*r->quantity) {
+                WARN(o, r->node, "'%s': CPU item without VirtualQuantity "
+                     "(ignored)", rasd_label(r));
+            } else if (!parse_u64(r->quantity, &q) || q == 0) {
                 ERR(o, r->node, "CPU count '%s' is not a positive number",
                     r->quantity ? r->quantity : "");
                 rc = -EINVAL;
@@ -701,6 +732,11 @@ static int read_hardware(struct ovf_doc *o, struct vimport_vm *vm,
             }
             break;
         case 4:     /* memory */
+            if (!r->quantity || !*r->quantity) {
+                WARN(o, r->node, "'%s': memory item without VirtualQuantity "
+                     "(ignored)", rasd_label(r));
+                break;
+            }
             if (!parse_u64(r->quantity, &q)) {
                 ERR(o, r->node, "memory size '%s' is not a number",
                     r->quantity ? r->quantity : "");
@@ -758,9 +794,17 @@ static int read_hardware(struct ovf_doc *o, struct vimport_vm *vm,
         case 14:
             WARN(o, r->node, "'%s': floppy drive not imported", rasd_label(r));
             break;
-        case 24: case 23: case 1: case 21: case 22: case 35:
-            break;      /* video, USB, other, serial, parallel, sound:
-                           HVM defaults (reported by the plan as a group) */
+        case 24:
+            break;      /* video: the HVM guest's emulated VGA */
+        case 23: case 1: case 21: case 22: case 35: {
+            static const char *const what[] = { [1] = "other device",
+                [21] = "serial port", [22] = "parallel port",
+                [23] = "USB controller", [35] = "sound card" };
+            WARN(o, r->node, "'%s': %s%s%s not imported", rasd_label(r),
+                 what[r->rtype], r->subtype ? " " : "",
+                 r->subtype ? r->subtype : "");
+            break;
+        }
         default:
             WARN(o, r->node, "'%s': resource type %ld not imported",
                  rasd_label(r), r->rtype);
@@ -809,6 +853,41 @@ static void read_boot_order(struct ovf_doc *o, struct vimport_vm *vm,
     }
 }
 
+/* ProductSection properties are not imported, but duplicate keys and
+ * ${key} references to undefined keys are reported. */
+static void check_product(struct ovf_doc *o, const xmlNode *sec)
+{
+    const char *keys[256];
+    size_t n = 0;
+    for (const xmlNode *k = sec->children; k; k = k->next) {
+        if (!name_is(k, "Property"))
+            continue;
+        const char *key = attr(k, "key");
+        if (!key)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(keys[i], key) == 0)
+                WARN(o, k, "ProductSection: property '%s' defined twice", key);
+        if (n < ARRAY_SIZE(keys))
+            keys[n++] = key;
+    }
+    for (const xmlNode *k = sec->children; k; k = k->next) {
+        const char *v = name_is(k, "Property") ? attr(k, "value") : NULL;
+        if (!v || strncmp(v, "${", 2) != 0)
+            continue;
+        const char *e = strchr(v, '}');
+        if (!e)
+            continue;
+        bool found = false;
+        for (size_t i = 0; i < n; i++)
+            found |= strlen(keys[i]) == (size_t)(e - v - 2) &&
+                     strncmp(keys[i], v + 2, (size_t)(e - v - 2)) == 0;
+        if (!found)
+            WARN(o, k, "ProductSection: property '%s' refers to undefined "
+                 "'%.*s'", attr(k, "key"), (int)(e - v - 2), v + 2);
+    }
+}
+
 static int read_system(struct ovf_doc *o, const xmlNode *vs)
 {
     if (o->nvms >= VIMPORT_MAX_SYSTEMS) {
@@ -847,6 +926,8 @@ static int read_system(struct ovf_doc *o, const xmlNode *vs)
                 hw_vmx = vmx;
             }
             free(type);
+        } else if (section_is(k, "ProductSection")) {
+            check_product(o, k);
         } else if (section_is(k, "DiskSection")) {
             ERR(o, k, "a DiskSection inside a VirtualSystem is not allowed "
                 "(it belongs to the Envelope)");
@@ -858,6 +939,10 @@ static int read_system(struct ovf_doc *o, const xmlNode *vs)
             vm->name ? vm->name : "?");
         return -EINVAL;
     }
+    const xmlNode *sys = child(hw, "System");
+    if (sys && !child(sys, "VirtualSystemType") && !child(sys, "InstanceID") &&
+        !child(sys, "InstanceId"))
+        WARN(o, sys, "the hardware section's <System> is empty");
     if (nhw > 1)
         WARN(o, hw, "virtual system '%s' has %d VirtualHardwareSections; the "
              "one at line %ld is used", vm->name ? vm->name : "?", nhw,
@@ -928,6 +1013,11 @@ static int read_envelope(struct ovf_doc *o, const xmlNode *root)
         return -EINVAL;
     }
     const char *ver = attr(root, "version");
+    if (!ver && strcmp((const char *)root->ns->href,
+                       "http://www.vmware.com/schema/ovf/1/envelope") == 0) {
+        ERR(o, root, "an OVF 0.9 envelope must give ovf:version");
+        return -EINVAL;
+    }
     if (ver) {
         static const char *const known[] = { "0.9", "1.0", "1.1", "2.0", "2.1" };
         bool ok = false;
@@ -958,7 +1048,7 @@ static int read_envelope(struct ovf_doc *o, const xmlNode *root)
         rc = -EINVAL;
     }
     for (size_t i = 0; rc == 0 && i < o->ndisks; i++)
-        if (!o->disks[i].used)
+        if (!o->disks[i].used_by)
             WARN(o, NULL, "disk '%s' is not attached to any virtual system "
                  "(not imported)", o->disks[i].id);
     return rc;
