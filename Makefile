@@ -58,12 +58,17 @@ endif
 # libxenlight (Debian's libxen-dev): the xen backend, backend/xen.c, is
 # built only when pkg-config finds xenlight.  Without it that file is left
 # out and `--backend=xen' says the backend is not available in this build.
+# vxl itself does not link it: backend/xen_lazy.c dlopen()s it on first
+# use (start-up cost); the test programs still link it (XEN_LDLIBS).
 HAVE_XENLIGHT := $(shell $(PKG_CONFIG) --exists xenlight xentoollog 2>/dev/null && echo 1)
 ifeq ($(HAVE_XENLIGHT),1)
-ALL_CFLAGS += -DHAVE_LIBXL $(shell $(PKG_CONFIG) --cflags xenlight xentoollog)
-LDLIBS_ALL += $(shell $(PKG_CONFIG) --libs xenlight xentoollog)
+XENLIGHT_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir xenlight)/libxenlight.so 2>/dev/null | awk '/SONAME/ {print $$2}')
+ALL_CFLAGS += -DHAVE_LIBXL $(shell $(PKG_CONFIG) --cflags xenlight xentoollog) \
+              $(if $(XENLIGHT_SONAME),-DXENLIGHT_SONAME='"$(XENLIGHT_SONAME)"')
+XEN_LDLIBS := $(shell $(PKG_CONFIG) --libs xenlight xentoollog)
+LDLIBS_ALL += $(XEN_LDLIBS)
 else
-EXCLUDE_SRCS += backend/xen.c
+EXCLUDE_SRCS += backend/xen.c backend/xen_lazy.c
 endif
 
 # Libraries, in link order (dependents first).
@@ -92,7 +97,7 @@ vxl: $(BUILD)/vxl
 
 $(BUILD)/vxl: $(XL_OBJS) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(XL_OBJS) $(LIBS) $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(XL_OBJS) $(LIBS) $(filter-out $(XEN_LDLIBS),$(LDLIBS_ALL))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

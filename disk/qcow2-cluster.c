@@ -25,12 +25,13 @@
 
 void qc_init(struct qcache *c, int n, uint32_t cluster_size)
 {
+    /* buffers come on first use: opening an image for info/check/map
+     * touches a table or two, not the whole cache (start-up cost) */
+    (void)cluster_size;
     c->e = xcalloc((size_t)n, sizeof(*c->e));
     c->n = n;
     c->tick = 0;
     c->last = 0;
-    for (int i = 0; i < n; i++)
-        c->e[i].buf = xmalloc(cluster_size);
 }
 
 void qc_free(struct qcache *c)
@@ -112,6 +113,8 @@ int qc_get(struct qcow2 *q, struct qcache *c, uint64_t off, bool fresh,
                     return rc;
             }
             e->off = 0;
+            if (!e->buf)
+                e->buf = xmalloc(q->cluster_size);
             if (fresh) {
                 memset(e->buf, 0, q->cluster_size);
             } else {
