@@ -767,8 +767,8 @@ int qcow2_grow_l1(struct qcow2 *q, uint32_t min_size, struct vdisk_err *err)
 }
 
 /* Make L2 table l1i present and owned (refcount 1); return its entry. */
-static int l2_for_write(struct qcow2 *q, uint64_t l1i, struct qc_entry **out,
-                        struct vdisk_err *err)
+int qcow2_l2_for_write(struct qcow2 *q, uint64_t l1i, struct qc_entry **out,
+                       struct vdisk_err *err)
 {
     uint64_t l1e = q->l1[l1i];
     uint64_t old = l1e & L1E_OFFSET_MASK;
@@ -844,7 +844,7 @@ static int cow_cluster(struct vdisk *d, const uint8_t *data, size_t n,
     uint64_t l1i = cstart / (cs << q->l2_bits);
     uint64_t l2i = (cstart / cs) & ((1ull << q->l2_bits) - 1);
     struct qc_entry *t;
-    rc = l2_for_write(q, l1i, &t, err);
+    rc = qcow2_l2_for_write(q, l1i, &t, err);
     if (rc < 0)
         goto out;
     uint64_t e = l2_entry(q, t->buf, l2i);
@@ -887,7 +887,7 @@ int qcow2_pwrite(struct vdisk *d, const void *buf, size_t n, uint64_t off,
         uint64_t l1i = off / (cs << q->l2_bits);
         uint64_t l2i = (off / cs) & (l2n - 1);
         struct qc_entry *t;
-        int rc = l2_for_write(q, l1i, &t, err);
+        int rc = qcow2_l2_for_write(q, l1i, &t, err);
         if (rc < 0)
             return rc;
         uint64_t e = l2_entry(q, t->buf, l2i);
@@ -1005,7 +1005,7 @@ static int zero_clusters(struct vdisk *d, uint64_t off, uint64_t len,
             continue;
         }
         struct qc_entry *t;
-        int rc = l2_for_write(q, l1i, &t, err);
+        int rc = qcow2_l2_for_write(q, l1i, &t, err);
         if (rc < 0)
             return rc;
         for (uint64_t j = 0; j < cnt; j++) {
@@ -1140,7 +1140,7 @@ int qcow2_write_compressed(struct vdisk *d, uint64_t off, const void *cdata,
     uint64_t l1i = off / (cs << q->l2_bits);
     uint64_t l2i = (off / cs) & ((1ull << q->l2_bits) - 1);
     struct qc_entry *t;
-    int rc = l2_for_write(q, l1i, &t, err);
+    int rc = qcow2_l2_for_write(q, l1i, &t, err);
     if (rc < 0)
         return rc;
     uint64_t old = l2_entry(q, t->buf, l2i);

@@ -333,9 +333,12 @@ int qcow2_snapshot_apply(struct vdisk *d, const char *which,
         return vdisk_err_set(err, ENOENT, "'%s': can't find snapshot '%s'",
                              q->name, which);
     struct qcow2_snap *s = &q->snaps[i];
-    if (s->disk_size != q->size)
-        return vdisk_err_set(err, ENOTSUP, "'%s': snapshot '%s' has a "
-                             "different disk size", q->name, which);
+    if (s->disk_size > (1ull << 62) ||
+        (uint64_t)s->l1_size * 8 > QCOW2_MAX_L1_BYTES)
+        return vdisk_err_set(err, EINVAL, "'%s': snapshot '%s' is corrupt "
+                             "(disk size %llu, %u L1 entries)", q->name,
+                             which, (unsigned long long)s->disk_size,
+                             s->l1_size);
     uint64_t *sl1 = xcalloc(s->l1_size ? s->l1_size : 1, 8);
     int rc = s->l1_size ? vd_pread_exact(q->fd, sl1, (size_t)s->l1_size * 8,
                                          s->l1_offset, q->name, err) : 0;
@@ -371,6 +374,17 @@ int qcow2_snapshot_apply(struct vdisk *d, const char *which,
                       q->name, err);
     free(buf);
     q->dc_l2e = 0;
+    if (rc == 0 && s->disk_size != q->size) {
+        /* the image takes the snapshot's size back (the image was resized
+         * after the snapshot was taken) */
+        uint8_t b[8];
+        put_be64(b, s->disk_size);
+        rc = vd_pwrite_fd(q->fd, b, 8, 24, q->name, err);
+        if (rc == 0) {
+            q->size = s->disk_size;
+            d->size = s->disk_size;
+        }
+    }
     if (rc == 0)
         rc = fix_copied(q, err);
     if (rc == 0)

@@ -621,12 +621,14 @@ static int qcow2_truncate(struct vdisk *d, uint64_t size, unsigned flags,
                           enum vdisk_prealloc prealloc, struct vdisk_err *err)
 {
     struct qcow2 *q = Q(d);
-    if (prealloc != VDISK_PREALLOC_OFF)
-        return vdisk_err_set(err, ENOTSUP, "'%s': preallocation on resize is "
-                             "not supported", q->name);
-    if (q->nsnaps)
-        return vdisk_err_set(err, ENOTSUP, "'%s': cannot resize an image "
-                             "with internal snapshots", q->name);
+    if (prealloc != VDISK_PREALLOC_OFF && size < q->size)
+        return vdisk_err_set(err, ENOTSUP, "Preallocation can't be used for "
+                             "shrinking an image");
+    /* snapshots keep their own size (v3 records it in each snapshot's
+     * extra data, and applying one restores it); v2 can't record it */
+    if (q->nsnaps && q->version < 3)
+        return vdisk_err_set(err, ENOTSUP, "Can't resize a v2 image which "
+                             "has snapshots");
     int rc;
     if (size < q->size) {
         uint64_t from = (size + q->cluster_size - 1) &
@@ -663,16 +665,34 @@ static int qcow2_truncate(struct vdisk *d, uint64_t size, unsigned flags,
     rc = qcow2_flush_all(q, err);
     if (rc < 0)
         return rc;
+    uint64_t old = q->size;
     q->size = size;
     uint8_t b[8];
     put_be64(b, size);
     rc = vd_pwrite_fd(q->fd, b, 8, 24, q->name, err);
     if (rc == 0)
         d->size = size;
+    if (rc == 0 && size > old)
+        rc = qcow2_preallocate(d, old, size, prealloc, err);
     return rc;
 }
 
 /* ---- create ------------------------------------------------------------- */
+
+/* Preallocate a freshly created image (its own open, no backing chain). */
+static int preallocate_new(const char *path, uint64_t size,
+                           enum vdisk_prealloc mode, struct vdisk_err *err)
+{
+    struct vdisk_open_opts oo = { .format = "qcow2",
+                                  .flags = VDISK_RDWR | VDISK_NO_BACKING };
+    struct vdisk *d;
+    int rc = vdisk_open(path, &oo, &d, err);
+    if (rc < 0)
+        return rc;
+    rc = qcow2_preallocate(d, 0, size, mode, err);
+    int rc2 = vdisk_close(d, rc < 0 ? NULL : err);
+    return rc < 0 ? rc : rc2;
+}
 
 static int qcow2_create(const char *path, const struct vdisk_create_opts *o,
                         struct vdisk_err *err)
@@ -711,9 +731,14 @@ static int qcow2_create(const char *path, const struct vdisk_create_opts *o,
                              "only be used without data_file_raw");
     if (o->data_file_raw && !o->data_file)
         return vdisk_err_set(err, EINVAL, "data-file-raw requires data-file");
-    if (o->preallocation != VDISK_PREALLOC_OFF)
-        return vdisk_err_set(err, ENOTSUP, "preallocation is not supported "
-                             "for qcow2 by vxl yet");
+    if (o->backing_file && o->preallocation != VDISK_PREALLOC_OFF &&
+        !o->extended_l2)
+        return vdisk_err_set(err, EINVAL, "Backing file and preallocation can "
+                             "only be used at the same time if extended_l2 "
+                             "is on");
+    if (o->data_file && o->preallocation != VDISK_PREALLOC_OFF)
+        return vdisk_err_set(err, ENOTSUP, "preallocation with an external "
+                             "data file is not supported by vxl yet");
     if (o->backing_file && strlen(o->backing_file) > QCOW2_MAX_BACKING_NAME)
         return vdisk_err_set(err, EINVAL, "backing file name too long");
 #ifndef HAVE_ZSTD
@@ -819,6 +844,8 @@ static int qcow2_create(const char *path, const struct vdisk_create_opts *o,
     free(d->filename);
     free(d);
     free(q);
+    if (rc == 0 && o->preallocation != VDISK_PREALLOC_OFF)
+        rc = preallocate_new(path, o->size, o->preallocation, err);
     return rc;
 }
 

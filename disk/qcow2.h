@@ -189,6 +189,19 @@ int  qcow2_write_compressed(struct vdisk *d, uint64_t off, const void *cdata,
                             size_t clen, struct vdisk_err *err);
 int  qcow2_make_empty(struct vdisk *d, struct vdisk_err *err);
 int  qcow2_grow_l1(struct qcow2 *q, uint32_t min_size, struct vdisk_err *err);
+/* Make L2 table l1i present and owned (refcount 1, copied on write if
+ * shared); *out is its cache entry, valid until the next cache use. */
+int  qcow2_l2_for_write(struct qcow2 *q, uint64_t l1i, struct qc_entry **out,
+                        struct vdisk_err *err);
+
+/* preallocation (qcow2-prealloc.c) */
+/* Allocate every unallocated cluster of guest range [from, to) as qemu's
+ * preallocation does: L2 entries point at fresh host clusters (COPIED;
+ * extended L2 bitmaps stay clear, so the clusters read as before); then
+ * METADATA makes the file cover them (sparse), FALLOC fallocate()s and
+ * FULL writes zeros over them. */
+int  qcow2_preallocate(struct vdisk *d, uint64_t from, uint64_t to,
+                       enum vdisk_prealloc mode, struct vdisk_err *err);
 /* Decompress the compressed cluster described by L2 entry l2e into out
  * (cluster_size bytes). */
 int  qcow2_decompress_cluster(struct qcow2 *q, uint64_t l2e, uint8_t *out,

@@ -173,10 +173,30 @@ int img_convert(int argc, char **argv)
         cr.backing_format = xstrdup(backing_fmt);
         cr.set |= VDISK_OPT_BACKING | VDISK_OPT_BACKING_FMT;
     }
-    if (co.compress && strcmp(out_fmt, "qcow2") && strcmp(out_fmt, "qcow")) {
+    if (co.compress && (cr.set & VDISK_OPT_PREALLOC) &&
+        cr.preallocation != VDISK_PREALLOC_OFF) {
+        img_error("Compression and preallocation not supported at the same time");
+        vdisk_create_opts_dispose(&cr);
+        goto out;
+    }
+    if (co.compress && strcmp(out_fmt, "qcow2") && strcmp(out_fmt, "qcow") &&
+        strcmp(out_fmt, "vmdk")) {
         img_error("Compression not supported for this file format");
         vdisk_create_opts_dispose(&cr);
         goto out;
+    }
+    if (co.compress && !strcmp(out_fmt, "vmdk")) {
+        /* as qemu-img: VMDK takes -c; only streamOptimized extents are
+         * compressed, other sparse ones are written as usual, and flat
+         * ones have no clusters to compress */
+        const char *sf = cr.subformat ? cr.subformat : "monolithicSparse";
+        if (!strcmp(sf, "monolithicFlat") || !strcmp(sf, "twoGbMaxExtentFlat")) {
+            img_error("invalid cluster size");
+            vdisk_create_opts_dispose(&cr);
+            goto out;
+        }
+        if (strcmp(sf, "streamOptimized"))
+            co.compress = false;
     }
     static volatile int cancel;
     struct progress pr = {0};

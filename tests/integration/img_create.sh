@@ -114,6 +114,46 @@ check "resized image passes check" "$QI" check -q rs.qcow2
 same "resize raw" "resize -f raw rr.raw 3M" "resize -f raw rr.raw 3M"
 check "raw resized" test "$(stat -c %s rr.raw)" = 3145728
 
+# resize --preallocation: as qemu-img (metadata: the same bytes)
+for m in metadata falloc full; do
+    "$QI" create -q -f qcow2 rp1.qcow2 1M; cp rp1.qcow2 rp2.qcow2
+    same "resize --preallocation=$m" "resize --preallocation=$m rp2.qcow2 5M" \
+        "resize --preallocation=$m rp1.qcow2 5M"
+    check "resize --preallocation=$m: qemu-img check" "$QI" check -q rp2.qcow2
+    same "resize --preallocation=$m: allocated like qemu-img's" \
+        "check --output=json rp2.qcow2 | grep -v image-end | grep clusters" \
+        "check --output=json rp1.qcow2 | grep -v image-end | grep clusters"
+    [ $m = metadata ] && check "resize --preallocation=metadata: same bytes" cmp -s rp1.qcow2 rp2.qcow2
+done
+same "resize --preallocation on shrink" "resize --shrink --preallocation=full rp2.qcow2 1M" \
+    "resize --shrink --preallocation=full rp1.qcow2 1M"
+
+# resize of images with internal snapshots (v3): each snapshot keeps its
+# size and applying it restores that size; v2 images refuse
+"$QI" create -q -f qcow2 rsn1.qcow2 8M
+qw rsn1.qcow2 "write -P 0x01 0 64k"
+"$QI" snapshot -c small rsn1.qcow2
+qw rsn1.qcow2 "write -P 0x02 0 64k"
+cp rsn1.qcow2 rsn2.qcow2
+same "resize grow with snapshots" "resize rsn2.qcow2 +8M" "resize rsn1.qcow2 +8M"
+FMT=qcow2 qw rsn1.qcow2 "write -P 0x03 12M 64k"
+FMT=qcow2 qw rsn2.qcow2 "write -P 0x03 12M 64k"
+check "grown image with snapshots: qemu-img check" "$QI" check -q rsn2.qcow2
+check "grown image with snapshots equals qemu-img's" "$QI" compare -q rsn1.qcow2 rsn2.qcow2
+"$QI" snapshot -c big rsn1.qcow2; "$VXL" img snapshot -c big rsn2.qcow2
+same "resize --shrink with snapshots" "resize --shrink rsn2.qcow2 4M" \
+    "resize --shrink rsn1.qcow2 4M"
+"$QI" snapshot -a small rsn1.qcow2; "$VXL" img snapshot -a small rsn2.qcow2
+check "snapshot -a restores the snapshot's size" \
+    sh -c '"$0" info rsn2.qcow2 | grep -q "(8388608 bytes)"' "$QI"
+check "... and equals qemu-img's result" "$QI" compare -q rsn1.qcow2 rsn2.qcow2
+"$QI" snapshot -a big rsn1.qcow2; "$VXL" img snapshot -a big rsn2.qcow2
+check "snapshot -a of a larger snapshot grows back" "$QI" compare -q rsn1.qcow2 rsn2.qcow2
+check "... and qemu-img check passes" "$QI" check -q rsn2.qcow2
+"$QI" create -q -f qcow2 -o compat=0.10 rsv2.qcow2 1M
+"$QI" snapshot -c s rsv2.qcow2
+same "resize of a v2 image with snapshots refused" "resize rsv2.qcow2 +1M"
+
 # snapshots made by vxl are seen by qemu-img
 "$QI" create -q -f qcow2 sn.qcow2 8M
 qw sn.qcow2 "write -P 0x01 0 64k"
