@@ -55,6 +55,15 @@ ALL_CFLAGS += -DHAVE_ISAL
 LDLIBS_ALL += -lisal
 endif
 
+# nettle (Debian's nettle-dev): SHA-1/SHA-256/SHA-512 for OVA manifests
+# (import/manifest.c).  Without it a manifest cannot be verified and an
+# import that has one says so.
+HAVE_NETTLE := $(shell test -f /usr/include/nettle/sha2.h && echo 1)
+ifeq ($(HAVE_NETTLE),1)
+ALL_CFLAGS += -DHAVE_NETTLE
+LDLIBS_ALL += -lnettle
+endif
+
 # libxenlight (Debian's libxen-dev): the xen backend, backend/xen.c, is
 # built only when pkg-config finds xenlight.  Without it that file is left
 # out and `--backend=xen' says the backend is not available in this build.

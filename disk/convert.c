@@ -404,7 +404,10 @@ static struct source *open_sources(const struct vconvert_opts *o,
     uint64_t base = 0;
 
     for (size_t i = 0; i < o->nsrc; i++) {
-        if (vdisk_open(o->src[i], &oo, &s[i].d, err) < 0) {
+        int rc = o->src_win && o->src_win[i]
+                     ? vdisk_open_window(o->src_win[i], &oo, &s[i].d, err)
+                     : vdisk_open(o->src[i], &oo, &s[i].d, err);
+        if (rc < 0) {
             vdisk_err_prefix(err, "could not open '%s': ", o->src[i]);
             close_sources(s, i);
             return NULL;
@@ -728,6 +731,22 @@ static bool same_file(const char *a, const struct stat *st)
     return stat(a, &sa) == 0 && sa.st_dev == st->st_dev && sa.st_ino == st->st_ino;
 }
 
+/* Is source k (a path, or a window over open files) the file st? */
+static bool src_is(const struct vconvert_opts *o, size_t k,
+                   const struct stat *st)
+{
+    if (!o->src_win || !o->src_win[k])
+        return same_file(o->src[k], st);
+    const struct vdisk_window *w = o->src_win[k];
+    for (size_t i = 0; i < w->nseg; i++) {
+        struct stat sa;
+        if (fstat(w->seg[i].fd, &sa) == 0 && sa.st_dev == st->st_dev &&
+            sa.st_ino == st->st_ino)
+            return true;
+    }
+    return false;
+}
+
 /* "<dir>/.<base>.vxl-XXXXXX/<base>": dst's name inside a fresh private
  * directory next to dst, for a format whose image spans several files
  * (they get their final names there and are moved out when complete).
@@ -812,7 +831,7 @@ static int publish_dir(const char *dir, const char *img, const char *dst,
         struct stat st;
         to[i] = !strcmp(v[i], base) ? xstrdup(dst) : xasprintf("%s/%s", ddir, v[i]);
         for (size_t k = 0; k < o->nsrc && stat(to[i], &st) == 0; k++)
-            if (same_file(o->src[k], &st) && rc == 0)
+            if (src_is(o, k, &st) && rc == 0)
                 rc = vdisk_err_set(err, EINVAL, "'%s' is both a source and a file "
                                    "of the destination image", to[i]);
     }
@@ -864,7 +883,7 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
 
     dst_exists = stat(o->dst, &dst_st) == 0;
     for (size_t i = 0; dst_exists && i < o->nsrc; i++)
-        if (same_file(o->src[i], &dst_st))
+        if (src_is(o, i, &dst_st))
             return vdisk_err_set(err, EINVAL, "'%s' is both a source and the destination",
                                  o->dst);
     /* a block device can't be replaced by rename: write it in place */

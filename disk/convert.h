@@ -46,6 +46,10 @@ struct vconvert_opts {
     const char *const *src;     /* source paths */
     size_t nsrc;
     const char *src_format;     /* NULL = probe each source */
+    /* Optional, parallel to src: a non-NULL entry means that source is
+     * read in place from a window of open files (vdisk_open_window; an
+     * image inside an OVA) and src[i] is only its display name. */
+    const struct vdisk_window *const *src_win;
     const char *dst;
     /* Destination create options: format and -o options, backing file
      * (-B) and its format (-F).  size is filled in by vconvert() from the

@@ -113,6 +113,42 @@ int vd_pwrite_fd(int fd, const void *buf, size_t n, uint64_t off,
     return 0;
 }
 
+int vd_win_pread(const struct vd_window *w, void *buf, size_t n,
+                 uint64_t off, bool exact, const char *name,
+                 struct vdisk_err *err)
+{
+    uint8_t *p = buf;
+    uint64_t start = off, segbase = 0;
+    size_t done = 0;
+    for (size_t i = 0; i < w->nseg && n > 0; i++) {
+        const struct vdisk_window_seg *s = &w->seg[i];
+        if (off >= segbase + s->len) {
+            segbase += s->len;
+            continue;
+        }
+        uint64_t in = off - segbase;
+        size_t k = s->len - in < n ? (size_t)(s->len - in) : n;
+        int rc = do_pread(s->fd, p, k, s->off + in, true, name, err);
+        if (rc < 0)
+            return rc;
+        p += k;
+        off += k;
+        n -= k;
+        done += k;
+        segbase += s->len;
+    }
+    if (done && w->observe)
+        w->observe(w->observe_opaque, start, buf, done);
+    if (n > 0) {
+        if (exact)
+            return vdisk_err_set(err, EIO, "'%s': unexpected end of file "
+                                 "reading %zu bytes at %llu", name, n,
+                                 (unsigned long long)off);
+        memset(p, 0, n);
+    }
+    return 0;
+}
+
 int vd_read_backing(struct vdisk *d, void *buf, size_t n, uint64_t off,
                     struct vdisk_err *err)
 {
@@ -152,15 +188,8 @@ const struct vdisk_driver *vdisk_driver_find(const char *name)
     return NULL;
 }
 
-static const struct vdisk_driver *probe_fd(int fd)
+static const struct vdisk_driver *probe_head(const uint8_t *head, ssize_t r)
 {
-    uint8_t head[4096];
-    ssize_t r;
-    do
-        r = pread(fd, head, sizeof(head), 0);
-    while (r < 0 && errno == EINTR);
-    if (r < 0)
-        r = 0;
     const struct vdisk_driver *best = NULL;
     int best_score = 0;
     for (size_t i = 0; vdisk_drivers[i]; i++) {
@@ -174,6 +203,18 @@ static const struct vdisk_driver *probe_fd(int fd)
         }
     }
     return best;
+}
+
+static const struct vdisk_driver *probe_fd(int fd)
+{
+    uint8_t head[4096];
+    ssize_t r;
+    do
+        r = pread(fd, head, sizeof(head), 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        r = 0;
+    return probe_head(head, r);
 }
 
 int vdisk_probe(const char *path, const char **fmt_out, struct vdisk_err *err)
@@ -205,6 +246,9 @@ static void free_handle(struct vdisk *d)
     free(d->backing_fmt);
     free(d->backing_path);
     free(d->data_filename);
+    if (d->win)
+        free(d->win->seg);
+    free(d->win);
     free(d->priv);
     free(d);
 }
@@ -358,6 +402,87 @@ int vdisk_open(const char *path, const struct vdisk_open_opts *opts,
     *out = NULL;
     return open_chain(path, opts->format, opts->flags, opts->backing_format,
                       &cx, out, err);
+}
+
+int vdisk_open_window(const struct vdisk_window *w,
+                      const struct vdisk_open_opts *opts, struct vdisk **out,
+                      struct vdisk_err *err)
+{
+    struct vdisk_open_opts def = {0};
+    if (!opts)
+        opts = &def;
+    *out = NULL;
+    const char *name = w->name ? w->name : "(window)";
+    if (opts->flags & VDISK_RDWR)
+        return vdisk_err_set(err, EROFS, "'%s': an image inside an archive "
+                             "can only be opened read-only", name);
+    struct vd_window *vw = xcalloc(1, sizeof(*vw));
+    vw->nseg = w->nseg;
+    vw->seg = xcalloc(w->nseg ? w->nseg : 1, sizeof(*vw->seg));
+    for (size_t i = 0; i < w->nseg; i++) {
+        vw->seg[i] = w->seg[i];
+        vw->len += w->seg[i].len;
+    }
+    vw->observe = w->observe;
+    vw->observe_opaque = w->observe_opaque;
+
+    const struct vdisk_driver *drv = NULL;
+    bool probed = false;
+    int rc = 0;
+    if (opts->format) {
+        drv = vdisk_driver_find(opts->format);
+        if (!drv)
+            rc = vdisk_err_set(err, ENOTSUP, "unknown image format '%s'",
+                               opts->format);
+    } else {
+        /* the probe's read is not shown to the observer: it is repeated
+         * by the driver's open */
+        struct vd_window quiet = *vw;
+        quiet.observe = NULL;
+        uint8_t head[4096];
+        size_t hl = vw->len < sizeof(head) ? (size_t)vw->len : sizeof(head);
+        rc = vd_win_pread(&quiet, head, hl, 0, true, name, err);
+        if (rc == 0) {
+            drv = probe_head(head, (ssize_t)hl);
+            probed = true;
+            if (!drv)
+                rc = vdisk_err_set(err, EINVAL, "'%s': unknown image format",
+                                   name);
+        }
+    }
+    if (rc == 0 && !drv->windows)
+        rc = vdisk_err_set(err, ENOTSUP, "'%s': a %s image cannot be read in "
+                           "place from inside an archive (only raw and VMDK "
+                           "sparse/streamOptimized images can)", name,
+                           drv->name);
+    if (rc < 0) {
+        free(vw->seg);
+        free(vw);
+        return rc;
+    }
+    struct vdisk *d = xcalloc(1, sizeof(*d));
+    d->drv = drv;
+    d->filename = xstrdup(name);
+    d->flags = opts->flags & VDISK_NO_BACKING;
+    d->probed = probed;
+    d->fd = -1;
+    d->win = vw;
+    d->alignment = 1;
+    d->priv = drv->priv_size ? xcalloc(1, drv->priv_size) : NULL;
+    rc = drv->open(d, -1, d->flags, err);
+    if (rc < 0) {
+        free_handle(d);
+        return rc;
+    }
+    if (d->backing_name && !(d->flags & VDISK_NO_BACKING)) {
+        rc = vdisk_err_set(err, EPERM, "'%s': the image records a backing "
+                           "file '%s'; refusing to follow it from inside an "
+                           "archive", name, d->backing_name);
+        vdisk_close(d, NULL);
+        return rc;
+    }
+    *out = d;
+    return 0;
 }
 
 int vdisk_close(struct vdisk *d, struct vdisk_err *err)

@@ -124,6 +124,42 @@ int vdisk_open(const char *path, const struct vdisk_open_opts *opts,
  * data must be durable (qemu-img's default cache mode doesn't either). */
 int vdisk_close(struct vdisk *d, struct vdisk_err *err);
 
+/* Windows: an image read in place from byte ranges of already open
+ * files, e.g. a disk stored inside an OVA (a tar archive) or split into
+ * chunk files.  The image's bytes are the segments concatenated, in
+ * order.  A windowed image is always read-only (VDISK_RDWR fails with
+ * EROFS), never opens a backing file (an image that records one fails
+ * with EPERM: nothing outside the window is followed), and only drivers
+ * whose image is one self-contained file support it (raw, and VMDK
+ * sparse images: monolithicSparse, streamOptimized); other formats and
+ * VMDK text descriptors (whose extents are further files) fail with
+ * ENOTSUP.  The fds stay owned by the caller and must stay open until
+ * the handle is closed; they are only read with pread(), so one fd may
+ * back several handles on several threads.
+ *
+ * `observe`, when set, is called after every successful read from the
+ * window with the window offset and the bytes read (not for the zeros
+ * that stand for reads past its end); it may run on any thread that
+ * reads the handle (convert workers) and must be thread-safe. */
+struct vdisk_window_seg {
+    int fd;
+    uint64_t off, len;          /* byte range of fd */
+};
+
+struct vdisk_window {
+    const char *name;           /* for messages and vdisk_filename() */
+    const struct vdisk_window_seg *seg;
+    size_t nseg;
+    void (*observe)(void *opaque, uint64_t off, const void *buf, size_t n);
+    void *observe_opaque;
+};
+
+/* Open the image held in window w (copied; opts as vdisk_open, flags
+ * other than VDISK_NO_BACKING ignored). */
+int vdisk_open_window(const struct vdisk_window *w,
+                      const struct vdisk_open_opts *opts, struct vdisk **out,
+                      struct vdisk_err *err);
+
 /* Probe a file's format without opening it as an image.  Stores the
  * driver name (static string) in *fmt_out. */
 int vdisk_probe(const char *path, const char **fmt_out, struct vdisk_err *err);
@@ -519,6 +555,9 @@ struct vdisk_driver {
      * (VMDK extents); convert then builds the image in a private
      * directory and moves all its files into place at the end. */
     bool multi_file;
+    /* open works on an image in a window (vdisk_open_window): it reads
+     * through vd_img_pread()/d->win rather than the fd, which is -1 */
+    bool windows;
 };
 
 /* Registry (disk/registry.c): NULL-terminated, in probe order. */

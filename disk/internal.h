@@ -27,6 +27,8 @@ struct vdisk {
     bool zero_init;
     bool compress_writes;       /* see vdisk_compresses_writes() */
 
+    struct vd_window *win;      /* windowed image (fd is -1), or NULL */
+
     /* Set by the core. */
     char *backing_path;         /* resolved backing_name */
     struct vdisk *backing;
@@ -42,6 +44,21 @@ int vd_pread_exact(int fd, void *buf, size_t n, uint64_t off,
                    const char *name, struct vdisk_err *err);
 int vd_pwrite_fd(int fd, const void *buf, size_t n, uint64_t off,
                  const char *name, struct vdisk_err *err);
+
+/* A window (disk.h, vdisk_open_window) as the core keeps it. */
+struct vd_window {
+    struct vdisk_window_seg *seg;
+    size_t nseg;
+    uint64_t len;               /* sum of the segment lengths */
+    void (*observe)(void *opaque, uint64_t off, const void *buf, size_t n);
+    void *observe_opaque;
+};
+
+/* Read n bytes at window offset off.  Past the end: zeros, or with
+ * `exact` an "unexpected end" error (as vd_pread_fd / vd_pread_exact). */
+int vd_win_pread(const struct vd_window *w, void *buf, size_t n,
+                 uint64_t off, bool exact, const char *name,
+                 struct vdisk_err *err);
 
 /* Read from d's backing image, zero-filling what lies beyond its end or
  * everything when d has no open backing image. */

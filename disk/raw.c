@@ -27,6 +27,13 @@ static int raw_open(struct vdisk *d, int fd, unsigned flags,
                     struct vdisk_err *err)
 {
     struct raw *r = vdisk_priv(d);
+    if (d->win) {
+        /* a window: exactly its bytes (no rounding: the length is known
+         * and the data is not ours to pad) */
+        d->size = d->win->len;
+        r->no_seek_data = true;
+        return 0;
+    }
     struct stat st;
     if (fstat(fd, &st) < 0) {
         int e = errno;
@@ -59,7 +66,7 @@ static int raw_open(struct vdisk *d, int fd, unsigned flags,
 static int raw_close(struct vdisk *d, struct vdisk_err *err)
 {
     /* no implicit fdatasync: callers flush with vdisk_flush() */
-    if (close(d->fd) < 0 && (d->flags & VDISK_RDWR))
+    if (d->fd >= 0 && close(d->fd) < 0 && (d->flags & VDISK_RDWR))
         return vdisk_err_set(err, errno, "'%s': close failed: %s",
                              d->filename, strerror(errno));
     return 0;
@@ -68,6 +75,8 @@ static int raw_close(struct vdisk *d, struct vdisk_err *err)
 static int raw_pread(struct vdisk *d, void *buf, size_t n, uint64_t off,
                      struct vdisk_err *err)
 {
+    if (d->win)
+        return vd_win_pread(d->win, buf, n, off, false, d->filename, err);
     return vd_pread_fd(d->fd, buf, n, off, d->filename, err);
 }
 
@@ -236,4 +245,5 @@ const struct vdisk_driver vdisk_raw_driver = {
     .create = raw_create,
     .measure = raw_measure,
     .zero_init = true,
+    .windows = true,
 };

@@ -66,6 +66,16 @@ static int vmdk_probe(const uint8_t *head, size_t len)
 
 /* ---- extents ---------------------------------------------------------- */
 
+/* Read from an extent's file (or the image's window). */
+static int ext_read(const struct vmdk_extent *e, void *buf, size_t n,
+                    uint64_t off, bool exact, struct vdisk_err *err)
+{
+    if (e->win)
+        return vd_win_pread(e->win, buf, n, off, exact, e->path, err);
+    return exact ? vd_pread_exact(e->fd, buf, n, off, e->path, err)
+                 : vd_pread_fd(e->fd, buf, n, off, e->path, err);
+}
+
 static void extent_free(struct vmdk_extent *e)
 {
     if (e->own_fd && e->fd >= 0)
@@ -101,7 +111,7 @@ static int read_gd(struct vmdk_extent *e, uint64_t off_sec, uint32_t **out,
                              "%llu lies outside the file", e->path,
                              (unsigned long long)off_sec);
     uint32_t *gd = xmalloc(bytes ? bytes : 4);
-    int rc = vd_pread_exact(e->fd, gd, bytes, off_sec * 512, e->path, err);
+    int rc = ext_read(e, gd, bytes, off_sec * 512, true, err);
     if (rc < 0) {
         free(gd);
         return rc;
@@ -174,8 +184,8 @@ static int open_kdmv(struct vmdk_extent *e, const uint8_t *h,
         if (e->fsize < 1536 + 512)
             return vdisk_err_set(err, EINVAL, "'%s': invalid footer (file "
                                  "too short)", e->path);
-        int rc = vd_pread_exact(e->fd, footer, sizeof(footer),
-                                e->fsize / 512 * 512 - 1536, e->path, err);
+        int rc = ext_read(e, footer, sizeof(footer),
+                                e->fsize / 512 * 512 - 1536, true, err);
         if (rc < 0)
             return rc;
         if (le64(footer) != 1 || le32(footer + 8) != 0 ||
@@ -232,12 +242,16 @@ static int open_cowd(struct vmdk_extent *e, const uint8_t *h,
 static int open_sparse_file(struct vmdk_extent *e, uint8_t *h512,
                             struct vdisk_err *err)
 {
-    struct stat st;
-    if (fstat(e->fd, &st) < 0)
-        return vdisk_err_set(err, errno, "'%s': %s", e->path,
-                             strerror(errno));
-    e->fsize = (uint64_t)st.st_size;
-    int rc = vd_pread_exact(e->fd, h512, 512, 0, e->path, err);
+    if (e->win) {
+        e->fsize = e->win->len;
+    } else {
+        struct stat st;
+        if (fstat(e->fd, &st) < 0)
+            return vdisk_err_set(err, errno, "'%s': %s", e->path,
+                                 strerror(errno));
+        e->fsize = (uint64_t)st.st_size;
+    }
+    int rc = ext_read(e, h512, 512, 0, true, err);
     if (rc < 0)
         return rc;
     if (le32(h512) == VMDK4_MAGIC)
@@ -411,6 +425,7 @@ static int open_sparse_image(struct vdisk *d, struct vmdk *s,
 {
     struct vmdk_extent *e = add_extent(s);
     e->fd = d->fd;
+    e->win = d->win;
     e->path = xstrdup(d->filename);
     uint8_t h[512];
     int rc = open_sparse_file(e, h, err);
@@ -430,8 +445,7 @@ static int open_sparse_image(struct vdisk *d, struct vmdk *s,
                                      d->filename, (unsigned long long)doff,
                                      (unsigned long long)dsize);
             char *text = xmalloc(dsize * 512);
-            rc = vd_pread_exact(d->fd, text, dsize * 512, doff * 512,
-                                d->filename, err);
+            rc = ext_read(e, text, dsize * 512, doff * 512, true, err);
             struct vmdk_desc desc;
             if (rc == 0)
                 rc = vmdk_desc_parse(text, dsize * 512, d->filename, &desc,
@@ -456,10 +470,17 @@ static int vmdk_open(struct vdisk *d, int fd, unsigned flags,
 {
     struct vmdk *s = vdisk_priv(d);
     uint8_t head[4] = {0};
-    int rc = vd_pread_fd(fd, head, 4, 0, d->filename, err);
+    int rc = d->win ? vd_win_pread(d->win, head, 4, 0, false, d->filename,
+                                   err)
+                    : vd_pread_fd(fd, head, 4, 0, d->filename, err);
     if (rc == 0) {
         if (le32(head) == VMDK4_MAGIC || le32(head) == VMDK3_MAGIC)
             rc = open_sparse_image(d, s, err);
+        else if (d->win)
+            rc = vdisk_err_set(err, ENOTSUP, "'%s': a VMDK text descriptor "
+                               "cannot be read in place from inside an "
+                               "archive (its extents are separate files)",
+                               d->filename);
         else
             rc = open_descriptor_file(d, s, flags, err);
     }
@@ -474,7 +495,8 @@ static int vmdk_open(struct vdisk *d, int fd, unsigned flags,
         rc = vmdk_write_open(d, err);
     if (rc < 0) {
         vmdk_free(s);
-        close(fd);
+        if (fd >= 0)
+            close(fd);
     }
     return rc;
 }
@@ -486,7 +508,8 @@ static int vmdk_close(struct vdisk *d, struct vdisk_err *err)
     if (s->w)
         rc = vmdk_write_close(d, err);
     vmdk_free(s);
-    close(d->fd);
+    if (d->fd >= 0)
+        close(d->fd);
     return rc;
 }
 
@@ -554,7 +577,7 @@ int vmdk_gte(struct vdisk *d, struct vmdk_extent *e, uint64_t sec,
         if (rc < 0)
             return rc;
         e->gt_idx = UINT32_MAX;
-        rc = vd_pread_exact(e->fd, e->gt, bytes, off, e->path, err);
+        rc = ext_read(e, e->gt, bytes, off, true, err);
         if (rc < 0)
             return rc;
         for (uint32_t i = 0; i < e->gtes; i++)
@@ -613,7 +636,7 @@ static int stream_window(struct vmdk_extent *e, uint64_t off, size_t n,
     if (want > e->fsize - off)
         want = (size_t)(e->fsize - off);
     e->ra_len = 0;
-    int rc = vd_pread_exact(e->fd, e->cbuf, want, off, e->path, err);
+    int rc = ext_read(e, e->cbuf, want, off, true, err);
     if (rc < 0)
         return rc;
     e->ra_off = off;
@@ -671,7 +694,7 @@ static int read_compressed(struct vmdk_extent *e, uint32_t gte, uint8_t *out,
         clen = e->fsize - off < e->cbuf_cap ? (size_t)(e->fsize - off)
                                             : e->cbuf_cap;
         e->ra_len = 0;
-        int rc = vd_pread_exact(e->fd, e->cbuf, clen, off, e->path, err);
+        int rc = ext_read(e, e->cbuf, clen, off, true, err);
         if (rc < 0)
             return rc;
         data = e->cbuf;
@@ -711,8 +734,7 @@ static int read_sparse(struct vdisk *d, struct vmdk_extent *e, uint8_t *p,
             if (rc == 0)
                 memcpy(p, e->dbuf + go, len);
         } else {
-            rc = vd_pread_fd(e->fd, p, len, (uint64_t)gte * 512 + go,
-                             e->path, err);
+            rc = ext_read(e, p, len, (uint64_t)gte * 512 + go, false, err);
         }
         if (rc < 0)
             return rc;
@@ -744,7 +766,7 @@ static int vmdk_pread(struct vdisk *d, void *buf, size_t n, uint64_t off,
             memset(p, 0, len);
             break;
         case VX_FLAT:
-            rc = vd_pread_fd(e->fd, p, len, e->flat_off + eo, e->path, err);
+            rc = ext_read(e, p, len, e->flat_off + eo, false, err);
             break;
         default:
             rc = read_sparse(d, e, p, len, eo, off, err);
@@ -847,4 +869,5 @@ const struct vdisk_driver vdisk_vmdk_driver = {
     .create_opts = vmdk_opts,
     .zero_init = true,
     .multi_file = true,
+    .windows = true,
 };

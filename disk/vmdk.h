@@ -50,6 +50,8 @@ struct vmdk_extent {
     char *path;                 /* resolved file name (NULL for ZERO) */
     int fd;                     /* -1 for ZERO */
     bool own_fd;                /* false: the image's own fd */
+    const struct vd_window *win;/* the image's window (vdisk_open_window)
+                                   when this extent is the image itself */
     uint64_t start, sectors;    /* guest range, sectors */
     uint64_t flat_off;          /* FLAT: byte offset in the file */
     /* SPARSE / COWD */

@@ -4,7 +4,7 @@
 # present.  Needs root (or sudo) only when something must be installed.
 set -e
 PKGS="build-essential pkg-config libyajl-dev zlib1g-dev libxml2-dev libzstd-dev
-      libdeflate-dev libisal-dev libcmocka-dev libxen-dev jq qemu-utils qemu-system-x86 xen-utils-4.17
+      libdeflate-dev libisal-dev nettle-dev libcmocka-dev libxen-dev jq qemu-utils qemu-system-x86 xen-utils-4.17
       clang libclang-rt-14-dev"
 missing=
 for p in $PKGS; do
