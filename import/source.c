@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "disk/convert.h"
 #include "import/import.h"
+#include "import/ova.h"
 
 struct dir_priv {
     char *dir;      /* realpath of the source directory */
@@ -437,12 +438,8 @@ int vimport_source_open(const char *path, struct vimport_source **out,
                         vxl_diags *d)
 {
     *out = NULL;
-    if (ends_with_ci(path, ".ova")) {
-        vxl_diag_add(d, VXL_ERROR, path, 0, 0,
-                     "extract it (tar xf) and import the .ovf inside",
-                     "importing an .ova archive is not yet supported");
-        return -ENOTSUP;
-    }
+    if (ends_with_ci(path, ".ova"))
+        return vimport_ova_open(path, out, d);
     if (!ends_with_ci(path, ".ovf") && !ends_with_ci(path, ".vmx")) {
         vxl_diag_add(d, VXL_ERROR, path, 0, 0,
                      "SOURCE must be an .ova, an .ovf or a .vmx file",

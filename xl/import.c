@@ -15,6 +15,7 @@
 
 #include "common/util.h"
 #include "import/import.h"
+#include "import/ova.h"
 #include "import/plan.h"
 #include "import/vm.h"
 #include "xl/xl.h"
@@ -183,6 +184,11 @@ int main_import(int argc, char **argv)
                 written++;
             }
         }
+        /* an OVA's manifest also covers members no disk was converted
+         * from (ISO images, NVRAM): verify those now */
+        if (!failed && src->kind == VIMPORT_SRC_OVA &&
+            vimport_ova_verify_rest(src, &d) < 0)
+            failed = 1;
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
     }

@@ -221,7 +221,7 @@ sed 's/ovf:capacity="8" ovf:capacityAllocationUnits="byte \* 2^20"/ovf:capacity=
 hostile "absurd capacity" evil/huge.ovf "larger than"
 sed 's|ovf:href="app-disk1.vmdk"|ovf:href="../ovf1/app-disk1.vmdk"|' ovf1/app.ovf > evil/up.ovf
 hostile "OVF href with .." evil/up.ovf "outside the appliance"
-hostile "OVA not yet" evil/x.ova "not yet supported"
+hostile "missing OVA" evil/x.ova "No such file"
 printf 'garbage' > evil/bad.ovf
 hostile "not XML" evil/bad.ovf "malformed XML"
 check "the outside file is untouched" cmp -s src.raw outside/secret.raw
