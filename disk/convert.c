@@ -157,6 +157,8 @@ struct job {
      * turn"), so the caller's thread never sits between a finished item
      * and its write */
     bool parallel_write;
+    uint64_t written;                   /* data bytes written (atomic) */
+    uint64_t direct_after;              /* then vdisk_set_direct_data */
     const char *dst_path;               /* the file being written */
     struct vdisk *wdst[MAX_WORKERS];
 };
@@ -273,6 +275,13 @@ static int process_item(struct job *j, struct source *src, struct item *it)
 static int write_item(struct job *j, struct vdisk *dst, struct item *it,
                       struct vdisk_err *err)
 {
+    uint64_t data = 0;
+    for (size_t k = 0; k < it->nsegs; k++)
+        if (it->segs[k].kind == SEG_DATA)
+            data += it->segs[k].len;
+    if (data && !vdisk_direct_data(dst) &&
+        __atomic_add_fetch(&j->written, data, __ATOMIC_RELAXED) >= j->direct_after)
+        (void)vdisk_set_direct_data(dst, true, err);
     for (size_t k = 0; k < it->nsegs; k++) {
         struct seg *s = &it->segs[k];
         int rc;
@@ -697,6 +706,15 @@ static int start_workers(struct job *j, int n, struct vdisk_err *err)
     return 0;
 }
 
+/* Chunk buffers are page-aligned, as O_DIRECT writes want them. */
+static uint8_t *aligned_buf(size_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 4096, n) != 0)
+        return xmalloc(n);
+    return p;
+}
+
 static int n_cpus(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -969,7 +987,7 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
     j.nitems = nworkers > 1 ? 4 * (size_t)nworkers + 4 : 1;
     j.items = xcalloc(j.nitems, sizeof(*j.items));
     for (size_t k = 0; k < j.nitems; k++) {
-        j.items[k].buf = xmalloc(j.chunk);
+        j.items[k].buf = aligned_buf(j.chunk);
         if (j.compress) {
             /* every cluster may take up to a cluster (else stored raw;
              * a stream grain slightly more, see below) */
@@ -978,6 +996,14 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
         }
     }
     j.dst_path = tmp ? tmp : o->dst;
+    j.direct_after = o->direct ? 0 : VCONVERT_DIRECT_AFTER;
+    {
+        const char *e = getenv("VXL_DIRECT_AFTER");     /* for experiments */
+        if (e && *e && !o->direct)
+            j.direct_after = strtoull(e, NULL, 0);
+    }
+    if (o->direct)
+        (void)vdisk_set_direct_data(j.dst, true, err);
     j.parallel_write = nworkers > 1 && !strcmp(vdisk_format(j.dst), "raw") &&
                        !j.compress;
     if (nworkers > 1 && (rc = start_workers(&j, nworkers, err)) < 0)

@@ -65,6 +65,12 @@ struct vconvert_opts {
      * into place: qemu-img's -t writeback/writethrough/none/directsync.
      * qemu-img's default, -t unsafe, never flushes; neither does false. */
     bool flush;
+    /* -t none/directsync: bypass the page cache for the destination's
+     * data from the start (vdisk_set_direct_data).  Without it, a raw or
+     * qcow2 destination switches to that after VCONVERT_DIRECT_AFTER
+     * bytes of data: past that, feeding a growing page cache costs more
+     * than the disk does. */
+    bool direct;
     /* Called from the caller's thread with bytes done/total (of the
      * virtual size); may be NULL. */
     void (*progress)(void *opaque, uint64_t done, uint64_t total);
@@ -73,6 +79,8 @@ struct vconvert_opts {
      * (a signal handler may set it).  May be NULL. */
     volatile int *cancel;
 };
+
+#define VCONVERT_DIRECT_AFTER (1ull << 30)
 
 /* Default -S: 4 KiB, as qemu-img. */
 #define VCONVERT_DEFAULT_MIN_SPARSE 4096u

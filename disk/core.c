@@ -360,6 +360,7 @@ static int open_chain(const char *path, const char *format, unsigned flags,
         }
     }
     struct vdisk *d = xcalloc(1, sizeof(*d));
+    d->direct_fd = -1;
     d->drv = drv;
     d->filename = xstrdup(path);
     d->flags = flags;
@@ -496,7 +497,73 @@ int vdisk_close(struct vdisk *d, struct vdisk_err *err)
         rc = d->drv->close(d, err);
     else if (d->fd >= 0)
         close(d->fd);
+    if (d->direct_fd >= 0)
+        close(d->direct_fd);
     free_handle(d);
+    return rc;
+}
+
+int vdisk_set_direct_data(struct vdisk *d, bool on, struct vdisk_err *err)
+{
+    if (!on) {
+        if (d->direct_fd >= 0)
+            close(d->direct_fd);
+        d->direct_fd = -1;
+        return 0;
+    }
+    if (d->direct_fd >= 0 || !(d->flags & VDISK_RDWR) || d->fd < 0)
+        return 0;
+    struct stat st;
+    if (fstat(d->fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return 0;
+    /* the same open file, whatever its name is by now */
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", d->fd);
+    d->direct_fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+    return 0;
+}
+
+bool vdisk_direct_data(const struct vdisk *d) { return d->direct_fd >= 0; }
+
+#define DIRECT_ALIGN 4096u
+
+int vd_pwrite_data(struct vdisk *d, int fd, const void *buf, size_t n,
+                   uint64_t off, const char *name, struct vdisk_err *err)
+{
+    const uint8_t *p = buf;
+    if (d->direct_fd < 0 || fd != d->fd || n < DIRECT_ALIGN)
+        return vd_pwrite_fd(fd, buf, n, off, name, err);
+    uint64_t a = (off + DIRECT_ALIGN - 1) & ~(uint64_t)(DIRECT_ALIGN - 1);
+    uint64_t b = (off + n) & ~(uint64_t)(DIRECT_ALIGN - 1);
+    if (a >= b || ((uintptr_t)(p + (a - off)) & (DIRECT_ALIGN - 1)))
+        return vd_pwrite_fd(fd, buf, n, off, name, err);
+    int rc = 0;
+    if (a > off)
+        rc = vd_pwrite_fd(fd, p, (size_t)(a - off), off, name, err);
+    if (rc == 0) {
+        const uint8_t *q = p + (a - off);
+        uint64_t o = a, left = b - a;
+        while (left > 0 && rc == 0) {
+            ssize_t r = pwrite(d->direct_fd, q, left, (off_t)o);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0 || (size_t)r % DIRECT_ALIGN) {
+                /* refused (or a short odd write): the rest buffered */
+                if (r > 0) {
+                    q += r;
+                    o += (uint64_t)r;
+                    left -= (uint64_t)r;
+                }
+                rc = vd_pwrite_fd(fd, q, left, o, name, err);
+                break;
+            }
+            q += r;
+            o += (uint64_t)r;
+            left -= (uint64_t)r;
+        }
+    }
+    if (rc == 0 && off + n > b)
+        rc = vd_pwrite_fd(fd, p + (b - off), (size_t)(off + n - b), b, name, err);
     return rc;
 }
 

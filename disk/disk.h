@@ -206,6 +206,14 @@ enum {
 };
 int vdisk_pwrite_zeroes(struct vdisk *d, uint64_t off, uint64_t len,
                         unsigned flags, struct vdisk_err *err);
+/* Bypass the page cache for bulk guest data (raw and qcow2): aligned
+ * data writes then go through an O_DIRECT descriptor of the same file,
+ * metadata and unaligned pieces stay buffered.  For large outputs, where
+ * a growing page cache costs more than the disk.  Silently stays
+ * buffered where the file system refuses O_DIRECT. */
+int vdisk_set_direct_data(struct vdisk *d, bool on, struct vdisk_err *err);
+bool vdisk_direct_data(const struct vdisk *d);
+
 /* Drop data; the range then reads as zeros or from the backing file. */
 int vdisk_discard(struct vdisk *d, uint64_t off, uint64_t len,
                   struct vdisk_err *err);

@@ -26,6 +26,7 @@ struct vdisk {
     char *data_filename;        /* external data file, or NULL */
     bool zero_init;
     bool compress_writes;       /* see vdisk_compresses_writes() */
+    int direct_fd;              /* O_DIRECT twin of fd (vdisk_set_direct_data), -1 */
 
     struct vd_window *win;      /* windowed image (fd is -1), or NULL */
 
@@ -44,6 +45,12 @@ int vd_pread_exact(int fd, void *buf, size_t n, uint64_t off,
                    const char *name, struct vdisk_err *err);
 int vd_pwrite_fd(int fd, const void *buf, size_t n, uint64_t off,
                  const char *name, struct vdisk_err *err);
+/* Guest data write to d's own file (fd is d->fd, or another fd, which is
+ * then simply written): with vdisk_set_direct_data on, the 4 KiB-aligned
+ * middle of the range goes through the O_DIRECT descriptor when the
+ * buffer is aligned for it, the unaligned head and tail through fd. */
+int vd_pwrite_data(struct vdisk *d, int fd, const void *buf, size_t n,
+                   uint64_t off, const char *name, struct vdisk_err *err);
 
 /* A window (disk.h, vdisk_open_window) as the core keeps it. */
 struct vd_window {

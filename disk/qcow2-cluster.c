@@ -858,7 +858,7 @@ static int cow_cluster(struct vdisk *d, const uint8_t *data, size_t n,
         if (rc < 0)
             goto out;
     }
-    rc = vd_pwrite_fd(q->data_fd, buf, cs, host, q->name, err);
+    rc = vd_pwrite_data(q->d, q->data_fd, buf, cs, host, q->name, err);
     if (rc < 0)
         goto out;
     rc = qc_get(q, &q->l2c, q->l1[l1i] & L1E_OFFSET_MASK, false, &t, err);
@@ -908,7 +908,7 @@ int qcow2_pwrite(struct vdisk *d, const void *buf, size_t n, uint64_t off,
             }
             if (len > n)
                 len = n;
-            rc = vd_pwrite_fd(q->data_fd, p, (size_t)len, host, q->name,
+            rc = vd_pwrite_data(q->d, q->data_fd, p, (size_t)len, host, q->name,
                               err);
             if (rc < 0)
                 return rc;
@@ -939,7 +939,7 @@ int qcow2_pwrite(struct vdisk *d, const void *buf, size_t n, uint64_t off,
         if (rc < 0)
             return rc;
         size_t len = cnt * cs < n ? (size_t)(cnt * cs) : n;
-        rc = vd_pwrite_fd(q->data_fd, p, len, host, q->name, err);
+        rc = vd_pwrite_data(q->d, q->data_fd, p, len, host, q->name, err);
         if (rc < 0)
             return rc;
         rc = qc_get(q, &q->l2c, q->l1[l1i] & L1E_OFFSET_MASK, false, &t,

@@ -83,7 +83,7 @@ static int raw_pread(struct vdisk *d, void *buf, size_t n, uint64_t off,
 static int raw_pwrite(struct vdisk *d, const void *buf, size_t n,
                       uint64_t off, struct vdisk_err *err)
 {
-    return vd_pwrite_fd(d->fd, buf, n, off, d->filename, err);
+    return vd_pwrite_data(d, d->fd, buf, n, off, d->filename, err);
 }
 
 static int raw_pwrite_zeroes(struct vdisk *d, uint64_t off, uint64_t len,

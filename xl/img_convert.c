@@ -71,6 +71,7 @@ int img_convert(int argc, char **argv)
             if (!strcmp(optarg, "writeback") || !strcmp(optarg, "writethrough") ||
                 !strcmp(optarg, "none") || !strcmp(optarg, "directsync")) {
                 co.flush = true;
+                co.direct = optarg[0] == 'n' || optarg[0] == 'd';
             } else if (strcmp(optarg, "unsafe")) {
                 img_error("Invalid cache option: %s", optarg);
                 goto out;

@@ -72,5 +72,19 @@ check "vmdk -W: redundant tables equal the primary ones" "$QI" check -q msw.vmdk
 for t in unsafe writeback writethrough none directsync; do
     vconv "raw->qcow2 -t $t" t-$t.qcow2 -f raw -O qcow2 -t $t s.raw
 done
+# O_DIRECT data writes (-t none, or past VXL_DIRECT_AFTER bytes): the
+# aligned middle goes direct, unaligned heads and tails (a size that is
+# not a multiple of 4 KiB, 512-byte qcow2 clusters) stay buffered
+"$QI" convert -f raw -O qcow2 -o cluster_size=512 s.raw s512.qcow2
+for m in 1 4; do
+    vconv "raw->raw -t none -m $m" d$m.raw -f raw -O raw -t none -m $m s.raw
+    vconv "raw->qcow2 -t none -m $m" d$m.qcow2 -f raw -O qcow2 -t none -m $m s.raw
+    vconv "512 B clusters->raw -t none -m $m" e$m.raw -f qcow2 -O raw -t none -m $m s512.qcow2
+    VXL_DIRECT_AFTER=100000 vconv "raw->raw, direct after 100 kB, -m $m" f$m.raw -f raw -O raw -m $m s.raw
+    VXL_DIRECT_AFTER=100000 vconv "512 B->qcow2 -S 0, direct after 100 kB, -m $m" \
+        f$m.qcow2 -f qcow2 -O qcow2 -S 0 -m $m s512.qcow2
+done
+check "-t none: raw output keeps the source's size" test "$(stat -c %s d4.raw)" = "$(stat -c %s s.raw)"
+check "-t none: raw output stays sparse" test "$(alloc d4.raw)" -lt $((8 * 1048576))
 same "bad -t" "convert -t bogus -O raw s.raw bad.raw" "convert -t bogus -O raw s.raw bad.raw"
 check "no temporary files left" sh -c '! ls -a | grep -q "\.vxl-"'
