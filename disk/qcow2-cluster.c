@@ -2,6 +2,7 @@
  * writes (allocation and copy-on-write), zero/discard, block status and
  * cluster compression (deflate: ISA-L, libdeflate or zlib; zstd). */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -743,7 +744,8 @@ int qcow2_grow_l1(struct qcow2 *q, uint32_t min_size, struct vdisk_err *err)
         put_be64(t + i * 8, q->l1[i]);
     rc = qcow2_flush_all(q, err);
     if (rc == 0)
-        rc = vd_pwrite_fd(q->fd, t, bytes, newoff, q->name, err);
+        rc = vd_pwrite_fd(q->fd, t, (size_t)min_size * 8, newoff, q->name,
+                          err);     /* the table only, as qemu */
     free(t);
     if (rc < 0)
         return rc;
@@ -814,8 +816,9 @@ int qcow2_l2_for_write(struct qcow2 *q, uint64_t l1i, struct qc_entry **out,
 
 static inline bool in_place(const struct qcow2 *q, uint64_t e, uint64_t bm)
 {
+    /* (with a data file, host offset 0 is guest cluster 0) */
     if ((e & QCOW_OFLAG_COMPRESSED) || !(e & QCOW_OFLAG_COPIED) ||
-        !(e & L2E_OFFSET_MASK))
+        (!(e & L2E_OFFSET_MASK) && !qcow2_has_df(q)))
         return false;
     if (q->extl2)
         return (uint32_t)bm == 0xffffffffu;
@@ -849,10 +852,13 @@ static int cow_cluster(struct vdisk *d, const uint8_t *data, size_t n,
         goto out;
     uint64_t e = l2_entry(q, t->buf, l2i);
     uint64_t host;
-    bool reuse = (e & QCOW_OFLAG_COPIED) && (e & L2E_OFFSET_MASK) &&
+    bool reuse = (e & QCOW_OFLAG_COPIED) &&
+                 ((e & L2E_OFFSET_MASK) || qcow2_has_df(q)) &&
                  !(e & QCOW_OFLAG_COMPRESSED);
     if (reuse) {
         host = e & L2E_OFFSET_MASK;
+    } else if (qcow2_has_df(q)) {
+        host = cstart;          /* the guest offset in the data file */
     } else {
         rc = qcow2_alloc_clusters(q, 1, &host, err);
         if (rc < 0)
@@ -934,8 +940,9 @@ int qcow2_pwrite(struct vdisk *d, const void *buf, size_t n, uint64_t off,
                !in_place(q, l2_entry(q, t->buf, l2i + cnt),
                          l2_bitmap(q, t->buf, l2i + cnt)))
             cnt++;
-        uint64_t host;
-        rc = qcow2_alloc_clusters(q, cnt, &host, err);
+        uint64_t host = off;    /* data file: at the guest offset */
+        if (!qcow2_has_df(q))
+            rc = qcow2_alloc_clusters(q, cnt, &host, err);
         if (rc < 0)
             return rc;
         size_t len = cnt * cs < n ? (size_t)(cnt * cs) : n;
@@ -1054,10 +1061,36 @@ static int zero_clusters(struct vdisk *d, uint64_t off, uint64_t len,
     return 0;
 }
 
+/* data_file_raw: the data file must stay a faithful raw image, so zeroing
+ * maps the clusters (1:1) and zeroes the data file's bytes. */
+static int df_raw_zero(struct vdisk *d, uint64_t off, uint64_t len,
+                       struct vdisk_err *err)
+{
+    struct qcow2 *q = Q(d);
+    int rc = qcow2_preallocate(d, off, off + len, VDISK_PREALLOC_METADATA,
+                               err);
+    if (rc < 0)
+        return rc;
+    if (fallocate(q->data_fd, FALLOC_FL_ZERO_RANGE, (off_t)off,
+                  (off_t)len) == 0)
+        return 0;
+    uint8_t *z = xcalloc(1, 1u << 20);
+    while (len && rc == 0) {
+        size_t n = len < (1u << 20) ? (size_t)len : 1u << 20;
+        rc = vd_pwrite_fd(q->data_fd, z, n, off, q->name, err);
+        off += n;
+        len -= n;
+    }
+    free(z);
+    return rc;
+}
+
 int qcow2_pwrite_zeroes(struct vdisk *d, uint64_t off, uint64_t len,
                         unsigned flags, struct vdisk_err *err)
 {
     struct qcow2 *q = Q(d);
+    if (qcow2_df_raw(q))
+        return df_raw_zero(d, off, len, err);
     if (q->version < 3)
         return -ENOTSUP;
     uint64_t cs = q->cluster_size;
@@ -1114,6 +1147,8 @@ int qcow2_discard(struct vdisk *d, uint64_t off, uint64_t len,
     uint64_t end = off + len == q->size ? off + len : (off + len) & ~(cs - 1);
     if (end <= start)
         return 0;
+    if (qcow2_df_raw(q))
+        return df_raw_zero(d, start, end - start, err);
     return zero_clusters(d, start, end - start,
                          q->version >= 3 ? ZM_ZERO_UNMAP : ZM_DEALLOC, err);
 }
@@ -1121,6 +1156,9 @@ int qcow2_discard(struct vdisk *d, uint64_t off, uint64_t len,
 int qcow2_make_empty(struct vdisk *d, struct vdisk_err *err)
 {
     struct qcow2 *q = Q(d);
+    if (qcow2_df_raw(q))
+        return vdisk_err_set(err, ENOTSUP, "'%s': cannot empty an image "
+                             "whose data file is raw", q->name);
     int rc = zero_clusters(d, 0, q->size, ZM_DEALLOC, err);
     if (rc == 0)
         rc = qcow2_flush_all(q, err);

@@ -42,15 +42,19 @@ static int fill_host(struct qcow2 *q, uint64_t off, uint64_t len,
     return rc;
 }
 
+/* Has the entry a host cluster (data file: offset 0 with COPIED too)? */
+static bool mapped(const struct qcow2 *q, uint64_t e)
+{
+    return (e & (L2E_OFFSET_MASK | QCOW_OFLAG_COMPRESSED)) ||
+           (qcow2_has_df(q) && (e & QCOW_OFLAG_COPIED));
+}
+
 int qcow2_preallocate(struct vdisk *d, uint64_t from, uint64_t to,
                       enum vdisk_prealloc mode, struct vdisk_err *err)
 {
     struct qcow2 *q = Q(d);
     if (mode == VDISK_PREALLOC_OFF || from >= to)
         return 0;
-    if (q->incompat & QCOW2_INCOMPAT_DATA_FILE)
-        return vdisk_err_set(err, ENOTSUP, "'%s': preallocation with an "
-                             "external data file is not supported", q->name);
     uint64_t cs = q->cluster_size, l2n = 1ull << q->l2_bits;
     uint64_t pos = from & ~(cs - 1), end_host = 0;
     int rc = 0;
@@ -64,18 +68,18 @@ int qcow2_preallocate(struct vdisk *d, uint64_t from, uint64_t to,
         /* the unallocated entries of this table in range, in runs */
         while (l2i < l2n && pos < to && rc == 0) {
             uint64_t e = be64(t->buf + l2i * q->l2_entry_size);
-            if (e & (L2E_OFFSET_MASK | QCOW_OFLAG_COMPRESSED)) {
+            if (mapped(q, e)) {
                 l2i++;
                 pos += cs;
                 continue;
             }
             uint64_t n = 1, maxc = qcow2_max_alloc(q);
             while (n < maxc && l2i + n < l2n && pos + n * cs < to &&
-                   !(be64(t->buf + (l2i + n) * q->l2_entry_size) &
-                     (L2E_OFFSET_MASK | QCOW_OFLAG_COMPRESSED)))
+                   !mapped(q, be64(t->buf + (l2i + n) * q->l2_entry_size)))
                 n++;
-            uint64_t host;
-            rc = qcow2_alloc_clusters(q, n, &host, err);
+            uint64_t host = pos;    /* data file: 1:1 */
+            if (!qcow2_has_df(q))
+                rc = qcow2_alloc_clusters(q, n, &host, err);
             if (rc < 0)
                 break;
             rc = qc_get(q, &q->l2c, q->l1[l1i] & L1E_OFFSET_MASK, false, &t,

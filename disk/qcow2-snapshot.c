@@ -272,6 +272,9 @@ int qcow2_snapshot_create(struct vdisk *d, const char *name,
                           struct vdisk_err *err)
 {
     struct qcow2 *q = Q(d);
+    if (qcow2_has_df(q))
+        return vdisk_err_set(err, ENOTSUP, "'%s': internal snapshots are not "
+                             "supported with an external data file", q->name);
     if (find_snapshot(q, name) >= 0)
         return vdisk_err_set(err, EEXIST, "'%s': a snapshot named '%s' "
                              "already exists", q->name, name);

@@ -522,15 +522,11 @@ static int qcow2_open(struct vdisk *d, int fd, unsigned flags,
                            q->name);
         goto fail;
     }
-    if (q->incompat & QCOW2_INCOMPAT_DATA_FILE) {
-        rc = vdisk_err_set(err, ENOTSUP, "'%s': writing images with an "
-                           "external data file is not supported", q->name);
-        goto fail;
-    }
-    if (q->autoclear) {
-        /* We maintain none of the auto-clear features (bitmaps): clear the
-         * bits before writing, as the spec requires. */
-        q->autoclear = 0;
+    if (q->autoclear & ~QCOW2_AUTOCLEAR_DATA_RAW) {
+        /* We maintain no auto-clear feature but data_file_raw (bitmaps are
+         * not kept up to date): clear the bits before writing, as the spec
+         * requires. */
+        q->autoclear &= QCOW2_AUTOCLEAR_DATA_RAW;
         rc = qcow2_write_header(q, err);
         if (rc < 0)
             goto fail;
@@ -672,8 +668,20 @@ static int qcow2_truncate(struct vdisk *d, uint64_t size, unsigned flags,
     rc = vd_pwrite_fd(q->fd, b, 8, 24, q->name, err);
     if (rc == 0)
         d->size = size;
-    if (rc == 0 && size > old)
-        rc = qcow2_preallocate(d, old, size, prealloc, err);
+    if (rc == 0 && size > old && qcow2_has_df(q)) {
+        /* the data file grows with the image, as qemu's does */
+        struct stat st;
+        if (fstat(q->data_fd, &st) == 0 && (uint64_t)st.st_size < size &&
+            ftruncate(q->data_fd, (off_t)size) < 0)
+            rc = vdisk_err_set(err, errno, "'%s': could not resize the data "
+                               "file: %s", q->name, strerror(errno));
+    }
+    if (rc == 0 && size > old) {
+        enum vdisk_prealloc pa = prealloc;
+        if (qcow2_df_raw(q) && pa == VDISK_PREALLOC_OFF)
+            pa = VDISK_PREALLOC_METADATA;
+        rc = qcow2_preallocate(d, old, size, pa, err);
+    }
     return rc;
 }
 
@@ -736,9 +744,6 @@ static int qcow2_create(const char *path, const struct vdisk_create_opts *o,
         return vdisk_err_set(err, EINVAL, "Backing file and preallocation can "
                              "only be used at the same time if extended_l2 "
                              "is on");
-    if (o->data_file && o->preallocation != VDISK_PREALLOC_OFF)
-        return vdisk_err_set(err, ENOTSUP, "preallocation with an external "
-                             "data file is not supported by vxl yet");
     if (o->backing_file && strlen(o->backing_file) > QCOW2_MAX_BACKING_NAME)
         return vdisk_err_set(err, EINVAL, "backing file name too long");
 #ifndef HAVE_ZSTD
@@ -844,8 +849,12 @@ static int qcow2_create(const char *path, const struct vdisk_create_opts *o,
     free(d->filename);
     free(d);
     free(q);
-    if (rc == 0 && o->preallocation != VDISK_PREALLOC_OFF)
-        rc = preallocate_new(path, o->size, o->preallocation, err);
+    /* data_file_raw: the metadata must map every cluster 1:1 (qemu) */
+    enum vdisk_prealloc pa = o->preallocation;
+    if (o->data_file && o->data_file_raw && pa == VDISK_PREALLOC_OFF)
+        pa = VDISK_PREALLOC_METADATA;
+    if (rc == 0 && pa != VDISK_PREALLOC_OFF)
+        rc = preallocate_new(path, o->size, pa, err);
     return rc;
 }
 

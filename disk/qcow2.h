@@ -247,6 +247,19 @@ int  qcow2_snapshot_apply(struct vdisk *d, const char *which,
 int  qcow2_snapshot_delete(struct vdisk *d, const char *which,
                            struct vdisk_err *err);
 
+/* An external data file: data clusters sit at their guest offset in it
+ * and are not refcounted; with data_file_raw it is a raw image by itself
+ * (every cluster mapped, zero writes write zeros into it). */
+static inline bool qcow2_has_df(const struct qcow2 *q)
+{
+    return q->incompat & QCOW2_INCOMPAT_DATA_FILE;
+}
+
+static inline bool qcow2_df_raw(const struct qcow2 *q)
+{
+    return qcow2_has_df(q) && (q->autoclear & QCOW2_AUTOCLEAR_DATA_RAW);
+}
+
 static inline uint64_t qoff_to_ci(const struct qcow2 *q, uint64_t off)
 {
     return off >> q->cluster_bits;

@@ -180,6 +180,13 @@ int img_convert(int argc, char **argv)
         vdisk_create_opts_dispose(&cr);
         goto out;
     }
+    if (co.compress && cr.data_file) {
+        /* qemu-img fails at the first compressed write (after creating
+         * the files); vxl refuses before creating anything */
+        img_error("error while writing at byte 0: Operation not supported");
+        vdisk_create_opts_dispose(&cr);
+        goto out;
+    }
     if (co.compress && strcmp(out_fmt, "qcow2") && strcmp(out_fmt, "qcow") &&
         strcmp(out_fmt, "vmdk")) {
         img_error("Compression not supported for this file format");

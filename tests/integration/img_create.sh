@@ -114,6 +114,42 @@ check "resized image passes check" "$QI" check -q rs.qcow2
 same "resize raw" "resize -f raw rr.raw 3M" "resize -f raw rr.raw 3M"
 check "raw resized" test "$(stat -c %s rr.raw)" = 3145728
 
+# external data files: create as qemu-img byte for byte (image and data
+# file), writes land at the guest offset; data_file_raw keeps the data
+# file a faithful raw image, zero writes included
+for o in data_file=df.raw data_file=df.raw,data_file_raw=on \
+         data_file=df.raw,preallocation=falloc \
+         data_file=df.raw,data_file_raw=on,preallocation=full \
+         data_file=df.raw,preallocation=metadata; do
+    rm -f v/df.raw q/df.raw
+    create_err_same "-o $o" -f qcow2 -o "$o" dfi.qcow2 1000000
+    check "-o $o: same image bytes" cmp -s v/dfi.qcow2 q/dfi.qcow2
+    check "-o $o: same data file bytes" cmp -s v/df.raw q/df.raw
+done
+"$QI" create -q -f qcow2 dsrc.qcow2 8M
+qw dsrc.qcow2 "write -P 0x11 0 1M" "write -z 2M 1M" "write -P 0x22 5M 3k"
+"$VXL" img convert -O qcow2 -o data_file=dv.raw dsrc.qcow2 dv.qcow2
+check "convert into a data file: qemu-img check" "$QI" check -q dv.qcow2
+check "convert into a data file: equal" "$QI" compare -q dsrc.qcow2 dv.qcow2
+FMT=qcow2 qw dv.qcow2 "write -P 0x33 6M 64k"
+"$QI" convert -O raw dv.qcow2 dvq.raw; "$VXL" img convert -O raw dv.qcow2 dvv.raw
+check "vxl reads what qemu-io wrote through a data file" cmp -s dvq.raw dvv.raw
+"$QI" create -q -f qcow2 -o data_file=dr.raw,data_file_raw=on dr.qcow2 8M
+FMT=qcow2 qw dr.qcow2 "write -P 0xee 0 8M"
+"$VXL" img convert -n -O qcow2 dsrc.qcow2 dr.qcow2
+check "data_file_raw: convert -n equal" "$QI" compare -q dsrc.qcow2 dr.qcow2
+check "data_file_raw: the data file alone is the image (zeros written)" \
+    "$QI" compare -q -f raw -F qcow2 dr.raw dsrc.qcow2
+check "data_file_raw: qemu-img check" "$QI" check -q dr.qcow2
+same "resize with a data file" "resize dv.qcow2 +1M" "resize dr.qcow2 +1M"
+check "resize grew the data files" \
+    test "$(stat -c %s dv.raw)" = 9437184 -a "$(stat -c %s dr.raw)" = 9437184
+check "no internal snapshots with a data file" \
+    sh -c '! "$0" img snapshot -c s dv.qcow2 2>/dev/null' "$VXL"
+check "convert -c into a data file refused, nothing created" \
+    sh -c '! "$0" img convert -c -O qcow2 -o data_file=dc.raw dsrc.qcow2 dc.qcow2 2>/dev/null &&
+           [ ! -e dc.raw ] && [ ! -e dc.qcow2 ]' "$VXL"
+
 # resize --preallocation: as qemu-img (metadata: the same bytes)
 for m in metadata falloc full; do
     "$QI" create -q -f qcow2 rp1.qcow2 1M; cp rp1.qcow2 rp2.qcow2
