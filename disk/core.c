@@ -360,7 +360,6 @@ static int open_chain(const char *path, const char *format, unsigned flags,
         }
     }
     struct vdisk *d = xcalloc(1, sizeof(*d));
-    d->direct_fd = -1;
     d->drv = drv;
     d->filename = xstrdup(path);
     d->flags = flags;
@@ -497,7 +496,7 @@ int vdisk_close(struct vdisk *d, struct vdisk_err *err)
         rc = d->drv->close(d, err);
     else if (d->fd >= 0)
         close(d->fd);
-    if (d->direct_fd >= 0)
+    if (d->direct_on)
         close(d->direct_fd);
     free_handle(d);
     return rc;
@@ -506,12 +505,12 @@ int vdisk_close(struct vdisk *d, struct vdisk_err *err)
 int vdisk_set_direct_data(struct vdisk *d, bool on, struct vdisk_err *err)
 {
     if (!on) {
-        if (d->direct_fd >= 0)
+        if (d->direct_on)
             close(d->direct_fd);
-        d->direct_fd = -1;
+        d->direct_on = false;
         return 0;
     }
-    if (d->direct_fd >= 0 || !(d->flags & VDISK_RDWR) || d->fd < 0)
+    if (d->direct_on || !(d->flags & VDISK_RDWR) || d->fd < 0)
         return 0;
     struct stat st;
     if (fstat(d->fd, &st) < 0 || !S_ISREG(st.st_mode))
@@ -520,10 +519,11 @@ int vdisk_set_direct_data(struct vdisk *d, bool on, struct vdisk_err *err)
     char path[64];
     snprintf(path, sizeof(path), "/proc/self/fd/%d", d->fd);
     d->direct_fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+    d->direct_on = d->direct_fd >= 0;
     return 0;
 }
 
-bool vdisk_direct_data(const struct vdisk *d) { return d->direct_fd >= 0; }
+bool vdisk_direct_data(const struct vdisk *d) { return d->direct_on; }
 
 #define DIRECT_ALIGN 4096u
 
@@ -531,7 +531,7 @@ int vd_pwrite_data(struct vdisk *d, int fd, const void *buf, size_t n,
                    uint64_t off, const char *name, struct vdisk_err *err)
 {
     const uint8_t *p = buf;
-    if (d->direct_fd < 0 || fd != d->fd || n < DIRECT_ALIGN)
+    if (!d->direct_on || fd != d->fd || n < DIRECT_ALIGN)
         return vd_pwrite_fd(fd, buf, n, off, name, err);
     uint64_t a = (off + DIRECT_ALIGN - 1) & ~(uint64_t)(DIRECT_ALIGN - 1);
     uint64_t b = (off + n) & ~(uint64_t)(DIRECT_ALIGN - 1);

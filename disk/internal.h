@@ -26,7 +26,8 @@ struct vdisk {
     char *data_filename;        /* external data file, or NULL */
     bool zero_init;
     bool compress_writes;       /* see vdisk_compresses_writes() */
-    int direct_fd;              /* O_DIRECT twin of fd (vdisk_set_direct_data), -1 */
+    bool direct_on;             /* direct_fd is open (zero-initialised: off) */
+    int direct_fd;              /* O_DIRECT twin of fd (vdisk_set_direct_data) */
 
     struct vd_window *win;      /* windowed image (fd is -1), or NULL */
 
