@@ -29,7 +29,7 @@ const struct cmd_spec cmd_table[] = {
       "--convert               vmdk/vdi disks will be converted (create --convert).\n"
       "--snapshot              Disks will be behind temporary overlays (create --snapshot)."
     },
-    { "import", main_import, false,
+    { "import", main_import, true,
       "Convert a VMware appliance (.ova, .ovf, .vmx) to disks and a config",
       "[options] <SOURCE>",
       "-o DIR, --output=DIR    Write the disks and NAME.cfg into DIR (default .).\n"

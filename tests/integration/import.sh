@@ -231,3 +231,9 @@ $VXL import --format vmdk ovf1/app.ovf > /dev/null 2>&1
 check "--format other than qcow2/raw is a usage error" test $? -eq 2
 $VXL import > /dev/null 2>&1
 check "no SOURCE is a usage error" test $? -eq 2
+
+# ---- global -N is --dry-run
+$VXL -N import -o outN ovf1/app.ovf > n.out 2>/dev/null
+check "vxl -N import exits 0" test $? -eq 0
+check "  and writes nothing" test ! -e outN
+check "  and prints the config" grep -q '^vcpus = 2$' n.out
