@@ -321,7 +321,12 @@ static int read_references(struct ovf_doc *o, const xmlNode *refs)
                 "count", href, ch);
             return -EINVAL;
         }
-        if (x->chunk && x->has_size && x->size / x->chunk >= VIMPORT_MAX_CHUNKS) {
+        if (x->chunk && !x->has_size) {
+            ERR(o, f, "file '%s': ovf:chunkSize without ovf:size (the number "
+                "of chunks is unknown)", href);
+            return -EINVAL;
+        }
+        if (x->chunk && x->size / x->chunk >= VIMPORT_MAX_CHUNKS) {
             ERR(o, f, "file '%s': more than %d chunks", href, VIMPORT_MAX_CHUNKS);
             return -EINVAL;
         }
@@ -522,17 +527,13 @@ static const char *host_ref(const char *h, const char *kind)
     return NULL;
 }
 
-static void set_file(struct ovf_doc *o, struct vimport_disk *dk,
+static void set_file(struct vimport_disk *dk,
                      const struct ovf_file *f)
 {
     dk->file = xstrdup(f->href);
     dk->gzip = f->gzip;
     if (f->chunk) {
-        if (!f->has_size) {
-            WARN(o, NULL, "file '%s': chunked without ovf:size; chunks are "
-                 "looked for up to the first missing one", f->href);
-        }
-        uint64_t n = f->has_size ? (f->size + f->chunk - 1) / f->chunk : 0;
+        uint64_t n = (f->size + f->chunk - 1) / f->chunk;
         if (n == 0)
             n = 1;
         dk->chunks = xcalloc((size_t)n, sizeof *dk->chunks);
@@ -597,7 +598,7 @@ static int add_drive(struct ovf_doc *o, struct vimport_vm *vm,
         dk->capacity = x->capacity;
         struct ovf_file *f = x->file_ref ? find_file(o, x->file_ref) : NULL;
         if (f)
-            set_file(o, dk, f);
+            set_file(dk, f);
         free(dk->origin);
         dk->origin = xasprintf("%s (%s)", rasd_label(r), did);
     } else if (fid) {
@@ -607,7 +608,7 @@ static int add_drive(struct ovf_doc *o, struct vimport_vm *vm,
                 "in References", rasd_label(r), fid);
             return -EINVAL;
         }
-        set_file(o, dk, f);
+        set_file(dk, f);
     } else if (r->host && *r->host) {
         WARN(o, r->node, "'%s': HostResource '%s' not understood (drive left "
              "empty)", rasd_label(r), r->host);
