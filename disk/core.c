@@ -461,6 +461,7 @@ int vdisk_open_window(const struct vdisk_window *w,
         return rc;
     }
     struct vdisk *d = xcalloc(1, sizeof(*d));
+    d->direct_fd = -1;      /* not 0: vdisk_close would close stdin */
     d->drv = drv;
     d->filename = xstrdup(name);
     d->flags = opts->flags & VDISK_NO_BACKING;

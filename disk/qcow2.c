@@ -775,6 +775,7 @@ static int qcow2_create(const char *path, const struct vdisk_create_opts *o,
      * yet; then open it and grow the L1 with the ordinary allocator. */
     struct vdisk *d = xcalloc(1, sizeof(*d));
     struct qcow2 *q = xcalloc(1, sizeof(*q));
+    d->direct_fd = -1;
     d->priv = q;
     d->filename = xstrdup(path);
     d->flags = VDISK_RDWR;
