@@ -27,6 +27,9 @@
  * than this is one item. */
 #define CHUNK_MIN   (256u << 10)
 #define MAX_WORKERS 16
+/* Bytes per data item once writes bypass the page cache: O_DIRECT writes
+ * are synchronous, and large ones keep the disk busy. */
+#define CHUNK_DIRECT (2u << 20)
 
 /* ---------------------------------------------------------------- */
 /* zero detection                                                    */
@@ -129,6 +132,7 @@ struct job {
     struct vdisk *dst;
     uint32_t cluster;           /* destination cluster size, 0 = raw */
     uint64_t chunk;             /* bytes per data item */
+    uint64_t chunk_direct;      /* ... once writes go direct (<= buffers) */
     uint64_t zunit;             /* zero detection granularity */
     bool zero_init;             /* destination reads as zeros now */
     bool compress;              /* -c, or a destination that compresses
@@ -514,6 +518,9 @@ static int submit(struct job *j, enum item_kind kind, uint64_t off,
 static int flush_pending(struct job *j, struct producer *p, bool all,
                          struct vdisk_err *err)
 {
+    if (j->chunk < j->chunk_direct &&
+        __atomic_load_n(&j->written, __ATOMIC_RELAXED) >= j->direct_after)
+        j->chunk = j->chunk_direct;     /* items start chunk-aligned anyway */
     while (p->pend_len) {
         uint64_t end = (p->pend_off / j->chunk + 1) * j->chunk;
         uint64_t n = end - p->pend_off;
@@ -986,8 +993,22 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
         nworkers = n_cpus();
     j.nitems = nworkers > 1 ? 4 * (size_t)nworkers + 4 : 1;
     j.items = xcalloc(j.nitems, sizeof(*j.items));
+    /* raw and qcow2 write guest data through vd_pwrite_data */
+    if (strcmp(vdisk_format(j.dst), "raw") && strcmp(vdisk_format(j.dst), "qcow2"))
+        j.direct_after = UINT64_MAX;
+    else
+        j.direct_after = o->direct ? 0 : VCONVERT_DIRECT_AFTER;
+    {
+        const char *e = getenv("VXL_DIRECT_AFTER");     /* for experiments */
+        if (e && *e && !o->direct && j.direct_after != UINT64_MAX)
+            j.direct_after = strtoull(e, NULL, 0);
+    }
+    /* larger items once direct (not for compression: its output buffer
+     * is sized per item); untouched buffer pages cost no memory */
+    j.chunk_direct = j.compress || j.chunk >= CHUNK_DIRECT ||
+                     j.direct_after == UINT64_MAX ? j.chunk : CHUNK_DIRECT;
     for (size_t k = 0; k < j.nitems; k++) {
-        j.items[k].buf = aligned_buf(j.chunk);
+        j.items[k].buf = aligned_buf(j.chunk_direct);
         if (j.compress) {
             /* every cluster may take up to a cluster (else stored raw;
              * a stream grain slightly more, see below) */
@@ -996,13 +1017,7 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
         }
     }
     j.dst_path = tmp ? tmp : o->dst;
-    j.direct_after = o->direct ? 0 : VCONVERT_DIRECT_AFTER;
-    {
-        const char *e = getenv("VXL_DIRECT_AFTER");     /* for experiments */
-        if (e && *e && !o->direct)
-            j.direct_after = strtoull(e, NULL, 0);
-    }
-    if (o->direct)
+    if (j.direct_after == 0)
         (void)vdisk_set_direct_data(j.dst, true, err);
     j.parallel_write = nworkers > 1 && !strcmp(vdisk_format(j.dst), "raw") &&
                        !j.compress;
