@@ -18,7 +18,7 @@ set -eu
 VXL=${1:-build/vxl}
 W=${2:-$(mktemp -d /var/tmp/vxl-bench-import.XXXXXX)}
 VXL=$(cd "$(dirname "$VXL")" && pwd)/$(basename "$VXL")
-cd "$W"
+mkdir -p "$W" && cd "$W"
 if [ ! -f app/app.ovf ]; then
     mkdir -p app
     qemu-img create -q -f raw d.raw 2G
