@@ -179,6 +179,26 @@ check "  e1000e warned" grep -q "e1000e" ws.err
 check "  vif MAC" grep -q "mac=00:0c:29:ab:cd:ef" out4/ws1.cfg
 check "  config passes vxl validate" $VXL validate -q out4/ws1.cfg
 
+# ---- a Workstation snapshot: the .vmx names a delta VMDK whose parent
+# (parentFileNameHint) is followed by the disk layer
+mkdir snap
+qemu-img convert -q -f raw -O vmdk src.raw snap/base.vmdk
+qemu-img create -q -f vmdk -b base.vmdk -F vmdk snap/child.vmdk
+if command -v qemu-io >/dev/null; then
+    qemu-io -f vmdk -c 'write -P 0x5a 1M 64k' snap/child.vmdk > /dev/null
+fi
+printf 'displayName = "snap"\nmemsize = "64"\nscsi0.present = "TRUE"\nscsi0:0.present = "TRUE"\nscsi0:0.fileName = "child.vmdk"\n' > snap/s.vmx
+$VXL import -o out5 snap/s.vmx > /dev/null 2>&1
+check "delta VMDK imports" test $? -eq 0
+check "  parent + delta content" qemu-img compare -q snap/child.vmdk out5/snap-disk1.qcow2
+mkdir snap2
+cp snap/child.vmdk snap/s.vmx snap2/
+ln -s ../snap/base.vmdk snap2/base.vmdk
+$VXL import -o out6 snap2/s.vmx > /dev/null 2> snap2.err
+check "a parent symlinked from outside is refused" test $? -ne 0
+check "  saying so" grep -q "outside the appliance" snap2.err
+check "  nothing written" test -z "$(ls -A out6 2>/dev/null)"
+
 # ---- hostile appliances: clear error, nothing written
 hostile() {    # NAME SOURCE MESSAGE
     rm -rf hout

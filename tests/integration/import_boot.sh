@@ -61,3 +61,18 @@ rc=$?
 check "create -c of the imported config exits 0" test "$rc" = 0
 check "the guest booted from the imported disk" grep -q VXL-IMPORTED-GUEST-OK <<<"$out"
 [ "$rc" = 0 ] || sed 's/^/# /' create.err
+
+# the same appliance packed as an OVA (descriptor first, with a SHA256
+# manifest), imported straight from the archive and booted
+(cd app && sha256sum guest.ovf guest-disk1.vmdk |
+    awk '{ print "SHA256(" $2 ")= " $1 }' > guest.mf &&
+    tar cf ../guest.ova guest.ovf guest.mf guest-disk1.vmdk)
+"$VXL" import -o ovaout --name from-ova guest.ova > ova.out 2> ova.err
+check "the OVA imports" test $? -eq 0
+check "the disk imported from the OVA equals the guest's" qemu-img compare -q boot.raw ovaout/from-ova-disk1.qcow2
+out=$(timeout 60 "$VXL" create -c ovaout/from-ova.cfg nographic=1 vnc=0 \
+      'on_poweroff="destroy"' </dev/null 2>create2.err)
+rc=$?
+check "create -c of the config imported from the OVA exits 0" test "$rc" = 0
+check "the guest booted from the disk imported from the OVA" grep -q VXL-IMPORTED-GUEST-OK <<<"$out"
+[ "$rc" = 0 ] || sed 's/^/# /' create2.err
