@@ -3,6 +3,8 @@
 #   make              build ./vxl
 #   make check        build and run every test; last line "N passed, M failed"
 #   make check-asan   the same, built with ASan+UBSan in build-san/
+#   make check-xen    the xen backend on a real Xen 4.17 booted under QEMU
+#                     (tests/xen/check-xen.sh; one boot, about 2 minutes)
 #   make fuzz         build the libFuzzer targets (clang) in build-fuzz/
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make V=1          show commands
@@ -98,7 +100,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all check check-unit check-asan fuzz install clean
+.PHONY: all check check-unit check-asan check-xen fuzz install clean
 all: vxl
 
 vxl: $(BUILD)/vxl
@@ -153,6 +155,11 @@ $(BUILD)/tests/xenshim.so: tests/xenshim/xenshim.c
 
 check: vxl $(UNIT_BINS) $(XENSHIM)
 	$(Q)VXL_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS)
+
+# One boot of Xen under QEMU (TCG) running tests/xen/scenario.sh in Dom0
+# against xl; its results counted like the other tests'.
+check-xen: vxl
+	$(Q)VXL_BUILD=$(BUILD) VXL_UNIT_ONLY=1 tests/run.sh tests/xen/check-xen.sh
 
 check-unit: $(UNIT_BINS)
 	$(Q)VXL_BUILD=$(BUILD) VXL_UNIT_ONLY=1 tests/run.sh $(UNIT_BINS)

@@ -25,6 +25,19 @@ void vxl_dominfo_list_free(vxl_dominfo *v, size_t n)
     free(v);
 }
 
+void vxl_hostinfo_dispose(vxl_hostinfo *h)
+{
+    char **strs[] = {
+        &h->xen_extra, &h->xen_caps, &h->xen_scheduler, &h->xen_changeset,
+        &h->xen_commandline, &h->cc_compiler, &h->cc_compile_by,
+        &h->cc_compile_domain, &h->cc_compile_date, &h->build_id,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
+        free(*strs[i]);
+        *strs[i] = NULL;
+    }
+}
+
 void vxl_console_dispose(vxl_console *c)
 {
     free(c->socket_path);

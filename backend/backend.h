@@ -61,6 +61,29 @@ typedef struct vxl_console {
 
 void vxl_console_dispose(vxl_console *c);
 
+/* What `xl info' reports about the hypervisor and the machine (the xen
+ * backend: libxl_get_physinfo, libxl_get_version_info,
+ * libxl_get_scheduler, libxl_get_freecpus).  Memory in MiB. */
+typedef struct vxl_hostinfo {
+    int nr_cpus, max_cpu_id, nr_nodes, cores_per_socket, threads_per_core;
+    uint32_t cpu_khz;
+    uint32_t hw_cap[8];
+    bool cap_pv, cap_hvm, cap_hvm_directio, cap_hap, cap_shadow,
+         cap_iommu_hap_pt_share, cap_vmtrace, cap_vpmu, cap_gnttab_v1,
+         cap_gnttab_v2;
+    uint64_t total_mb, free_mb, sharing_freed_mb, sharing_used_mb,
+             outstanding_mb;
+    int free_cpus;              /* -1: unknown */
+    int xen_major, xen_minor;
+    char *xen_extra, *xen_caps, *xen_scheduler, *xen_changeset,
+         *xen_commandline, *cc_compiler, *cc_compile_by, *cc_compile_domain,
+         *cc_compile_date, *build_id;
+    unsigned pagesize;
+    uint64_t virt_start;
+} vxl_hostinfo;
+
+void vxl_hostinfo_dispose(vxl_hostinfo *h);
+
 typedef struct vxl_backend vxl_backend;
 
 typedef struct vxl_backend_ops {
@@ -105,6 +128,10 @@ typedef struct vxl_backend_ops {
      * timeout_ms < 0 waits for ever). */
     int (*wait_gone)(vxl_backend *b, uint32_t domid, int timeout_ms,
                      vxl_diags *d);
+
+    /* Optional (NULL: `info' is not supported on this backend).  The
+     * hypervisor's and machine's facts; dispose with vxl_hostinfo_dispose. */
+    int (*host_info)(vxl_backend *b, vxl_hostinfo *out, vxl_diags *d);
 
     /* Optional.  Press the guest's ACPI power (reset: reset) button:
      * shutdown -F / reboot -F when shutdown/reboot returned -EOPNOTSUPP,

@@ -26,12 +26,15 @@
  * for the hypervisor calls of libxl_ctx_alloc).  The operations below are
  * compile-tested: they need a real Xen control domain. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <libxl.h>
 #include <libxl_utils.h>
@@ -271,6 +274,238 @@ static int xen_translate_json(vxl_backend *b, const vxl_domain_config *cfg,
     return rc;
 }
 
+/* ---- the domain's monitor (xl's create daemon) ---------------------------
+ *
+ * Xen only stops a domain that shuts down; what happens next (on_poweroff,
+ * on_reboot, on_crash, on_watchdog, on_soft_reset) is the toolstack's job.
+ * As xl, `create' leaves a daemon behind that waits for the domain's
+ * shutdown and applies the configured action:
+ *   destroy              libxl_domain_destroy
+ *   preserve             nothing: the domain stays, shut down
+ *   restart              destroy, then create it again from the config
+ *                        libxl saved for it, and keep watching the new one
+ *   coredump-destroy /   libxl_domain_core_dump to /var/lib/xen/dump/NAME
+ *   coredump-restart     first, then as destroy / restart
+ *   rename-restart,      not supported yet: logged, the domain preserved
+ *   soft-reset
+ * The daemon ends when the domain is gone.  It writes what it does to
+ * /var/log/xen/vxl-NAME.log (libxl's messages included); it never prints. */
+
+#define XEN_LOG_DIR "/var/log/xen"
+#define XEN_DUMP_DIR "/var/lib/xen/dump"
+
+struct monitor {
+    libxl_ctx *ctx;
+    struct xen_logger log;
+    libxl_domain_config *cfg;       /* the domain's, for its actions */
+    uint32_t domid;
+};
+
+static void mon_log(struct monitor *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void mon_log(struct monitor *m, const char *fmt, ...)
+{
+    va_list ap;
+    time_t now = time(NULL);
+    char stamp[32];
+    struct tm tm;
+
+    if (!m->log.logf)
+        return;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+    fprintf(m->log.logf, "%s vxl[%ld]: ", stamp, (long)getpid());
+    va_start(ap, fmt);
+    vfprintf(m->log.logf, fmt, ap);
+    va_end(ap);
+    fputc('\n', m->log.logf);
+    fflush(m->log.logf);
+}
+
+static libxl_action_on_shutdown action_for(const libxl_domain_config *c,
+                                           int reason)
+{
+    switch (reason) {
+    case LIBXL_SHUTDOWN_REASON_POWEROFF: return c->on_poweroff;
+    case LIBXL_SHUTDOWN_REASON_REBOOT: return c->on_reboot;
+    case LIBXL_SHUTDOWN_REASON_CRASH: return c->on_crash;
+    case LIBXL_SHUTDOWN_REASON_WATCHDOG: return c->on_watchdog;
+    case LIBXL_SHUTDOWN_REASON_SOFT_RESET: return c->on_soft_reset;
+    default: return LIBXL_ACTION_ON_SHUTDOWN_DESTROY;   /* as xl */
+    }
+}
+
+/* Create the domain again (on_*="restart"): its saved config, a new id. */
+static int mon_restart(struct monitor *m)
+{
+    libxl_domain_config again;
+    uint32_t id = (uint32_t)INVALID_DOMID;
+    int rc;
+
+    libxl_domain_config_init(&again);
+    rc = libxl_retrieve_domain_configuration(m->ctx, m->domid, &again, NULL);
+    if (rc) {
+        mon_log(m, "cannot retrieve the config of domain %u (libxl error "
+                "%d): destroying it", m->domid, rc);
+        libxl_domain_config_dispose(&again);
+        libxl_domain_destroy(m->ctx, m->domid, NULL);
+        return -1;
+    }
+    libxl_domain_destroy(m->ctx, m->domid, NULL);
+    /* the saved config has the old domain's id-specific state; a new
+     * domain gets a fresh uuid as in xl's restart */
+    rc = libxl_domain_create_new(m->ctx, &again, &id, NULL, NULL);
+    if (rc == 0)
+        rc = libxl_domain_unpause(m->ctx, id, NULL);
+    libxl_domain_config_dispose(&again);
+    if (rc) {
+        mon_log(m, "restart failed (libxl error %d)", rc);
+        return -1;
+    }
+    mon_log(m, "restarted as domain %u", id);
+    m->domid = id;
+    return 0;
+}
+
+/* Watch until the domain is gone (or preserved).  Returns nothing: the
+ * monitor process exits afterwards. */
+static void mon_run(struct monitor *m)
+{
+    const char *name = m->cfg->c_info.name ? m->cfg->c_info.name : "?";
+
+    for (;;) {
+        libxl_evgen_domain_death *dw = NULL;
+        bool restarted = false;
+
+        mon_log(m, "waiting for domain %s (domid %u) to die", name, m->domid);
+        if (libxl_evenable_domain_death(m->ctx, m->domid, 0, &dw)) {
+            mon_log(m, "cannot watch domain %u", m->domid);
+            return;
+        }
+        while (!restarted) {
+            libxl_event *ev = NULL;
+            int rc = libxl_event_wait(m->ctx, &ev, LIBXL_EVENTMASK_ALL, 0, 0);
+            if (rc) {
+                mon_log(m, "libxl_event_wait failed (libxl error %d)", rc);
+                return;
+            }
+            if (ev->domid != m->domid) {
+                libxl_event_free(m->ctx, ev);
+                continue;
+            }
+            if (ev->type == LIBXL_EVENT_TYPE_DOMAIN_DEATH) {
+                mon_log(m, "domain %u is gone", m->domid);
+                libxl_event_free(m->ctx, ev);
+                return;
+            }
+            if (ev->type != LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN) {
+                libxl_event_free(m->ctx, ev);
+                continue;
+            }
+            int reason = ev->u.domain_shutdown.shutdown_reason;
+            libxl_event_free(m->ctx, ev);
+            if (reason == LIBXL_SHUTDOWN_REASON_SUSPEND) {
+                mon_log(m, "domain %u has suspended", m->domid);
+                continue;
+            }
+            libxl_action_on_shutdown a = action_for(m->cfg, reason);
+            mon_log(m, "domain %u has shut down, reason code %d: action %s",
+                    m->domid, reason, libxl_action_on_shutdown_to_string(a));
+            if (a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY ||
+                a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART) {
+                char *core = xasprintf(XEN_DUMP_DIR "/%s", name);
+                rc = libxl_domain_core_dump(m->ctx, m->domid, core, NULL);
+                mon_log(m, "core dump to %s: %s", core, rc ? "failed" : "done");
+                free(core);
+                a = a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY
+                    ? LIBXL_ACTION_ON_SHUTDOWN_DESTROY
+                    : LIBXL_ACTION_ON_SHUTDOWN_RESTART;
+            }
+            switch (a) {
+            case LIBXL_ACTION_ON_SHUTDOWN_DESTROY:
+                rc = libxl_domain_destroy(m->ctx, m->domid, NULL);
+                mon_log(m, "destroy of domain %u: %s", m->domid,
+                        rc ? "failed" : "done");
+                return;
+            case LIBXL_ACTION_ON_SHUTDOWN_RESTART:
+                libxl_evdisable_domain_death(m->ctx, dw);
+                dw = NULL;
+                if (mon_restart(m))
+                    return;
+                restarted = true;
+                break;
+            case LIBXL_ACTION_ON_SHUTDOWN_PRESERVE:
+                return;
+            default:
+                mon_log(m, "action %s is not supported by vxl yet: the "
+                        "domain is preserved",
+                        libxl_action_on_shutdown_to_string(a));
+                return;
+            }
+        }
+    }
+}
+
+/* Become the domain's monitor, detached from the caller: a double fork,
+ * so that `create' returns at once.  Returns in the caller only (0, or
+ * -errno when the fork failed). */
+static int spawn_monitor(vxl_backend *b, libxl_domain_config *cfg,
+                         uint32_t domid, vxl_diags *d)
+{
+    pid_t pid = fork();
+    int status;
+
+    if (pid < 0) {
+        vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL, "cannot fork the "
+                     "domain's monitor: %s", strerror(errno));
+        return -errno;
+    }
+    if (pid > 0) {
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+            vxl_diag_add(d, VXL_WARNING, NULL, 0, 0, NULL, "the domain's "
+                         "monitor did not start: on_poweroff and the other "
+                         "actions will not be applied");
+            return -ECHILD;
+        }
+        return 0;
+    }
+
+    /* the intermediate child: a new session, then the monitor itself */
+    libxl_postfork_child_noexec(P(b)->ctx);
+    if (setsid() < 0 || (pid = fork()) < 0)
+        _exit(1);
+    if (pid > 0)
+        _exit(0);
+
+    struct monitor m = { .cfg = cfg, .domid = domid };
+    char *path = xasprintf(XEN_LOG_DIR "/vxl-%s.log",
+                           cfg->c_info.name ? cfg->c_info.name : "domain");
+    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+    }
+    close_range(3, ~0U, 0);
+    (void)mkdir(XEN_LOG_DIR, 0755);
+    m.log.logf = fopen(path, "ae");
+    free(path);
+    m.log.vtable.vmessage = xen_log_vmessage;
+    m.log.vtable.progress = xen_log_progress;
+    m.log.vtable.destroy = xen_log_destroy;
+    if (libxl_ctx_alloc(&m.ctx, LIBXL_VERSION, 0, &m.log.vtable) == 0) {
+        mon_run(&m);
+        libxl_ctx_free(m.ctx);
+    } else {
+        mon_log(&m, "cannot open a libxenlight context");
+    }
+    if (m.log.logf)
+        fclose(m.log.logf);
+    _exit(0);
+}
+
 /* ---- operations (need a real Xen control domain) ----------------------- */
 
 static int xen_create(vxl_backend *b, const vxl_domain_config *cfg,
@@ -286,8 +521,8 @@ static int xen_create(vxl_backend *b, const vxl_domain_config *cfg,
         return rc;
     /* as xl: created paused, unpaused unless -p */
     rc = libxl_domain_create_new(ctx, &x, &id, NULL, NULL);
-    libxl_domain_config_dispose(&x);
     if (rc) {
+        libxl_domain_config_dispose(&x);
         vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL,
                      "libxl_domain_create_new failed: libxl error %d (%s)",
                      rc, libxl_error_to_string((libxl_error)rc));
@@ -296,9 +531,16 @@ static int xen_create(vxl_backend *b, const vxl_domain_config *cfg,
     *domid = id;
     if (!opts->paused) {
         rc = libxl_domain_unpause(ctx, id, NULL);
-        if (rc)
+        if (rc) {
+            libxl_domain_config_dispose(&x);
             return xen_fail(d, "libxl_domain_unpause", id, rc);
+        }
     }
+    /* -e: nobody applies on_poweroff & co.; otherwise the monitor does
+     * (a monitor that fails to start is a warning: the domain runs) */
+    if (!opts->no_monitor)
+        spawn_monitor(b, &x, id, d);
+    libxl_domain_config_dispose(&x);
     return 0;
 }
 
@@ -512,6 +754,89 @@ static int xen_console(vxl_backend *b, uint32_t domid, vxl_console_type type,
     return 0;
 }
 
+static char *dup_or_empty(const char *s)
+{
+    return xstrdup(s ? s : "");
+}
+
+/* xl info's figures (xl_info.c: output_physinfo, output_xeninfo). */
+static int xen_host_info(vxl_backend *b, vxl_hostinfo *h, vxl_diags *d)
+{
+    libxl_ctx *ctx = ctx_for(b, d);
+    const libxl_version_info *v = libxl_get_version_info(ctx);
+    libxl_physinfo pi;
+    libxl_bitmap cpus;
+    int rc;
+
+    memset(h, 0, sizeof *h);
+    if (!v) {
+        vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL,
+                     "libxl_get_version_info failed");
+        return -EIO;
+    }
+    libxl_physinfo_init(&pi);
+    rc = libxl_get_physinfo(ctx, &pi);
+    if (rc) {
+        libxl_physinfo_dispose(&pi);
+        vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL,
+                     "libxl_get_physinfo failed (libxl error %d)", rc);
+        return -EIO;
+    }
+    rc = libxl_get_scheduler(ctx);
+    if (rc < 0) {
+        libxl_physinfo_dispose(&pi);
+        vxl_diag_add(d, VXL_ERROR, NULL, 0, 0, NULL,
+                     "libxl_get_scheduler failed (libxl error %d)", rc);
+        return -EIO;
+    }
+    h->xen_scheduler = xstrdup(libxl_scheduler_to_string(rc));
+    h->nr_cpus = (int)pi.nr_cpus;
+    h->max_cpu_id = (int)pi.max_cpu_id;
+    h->nr_nodes = (int)pi.nr_nodes;
+    h->cores_per_socket = (int)pi.cores_per_socket;
+    h->threads_per_core = (int)pi.threads_per_core;
+    h->cpu_khz = pi.cpu_khz;
+    for (int i = 0; i < 8; i++)
+        h->hw_cap[i] = pi.hw_cap[i];
+    h->cap_pv = pi.cap_pv;
+    h->cap_hvm = pi.cap_hvm;
+    h->cap_hvm_directio = pi.cap_hvm_directio;
+    h->cap_hap = pi.cap_hap;
+    h->cap_shadow = pi.cap_shadow;
+    h->cap_iommu_hap_pt_share = pi.cap_iommu_hap_pt_share;
+    h->cap_vmtrace = pi.cap_vmtrace;
+    h->cap_vpmu = pi.cap_vpmu;
+    h->cap_gnttab_v1 = pi.cap_gnttab_v1;
+    h->cap_gnttab_v2 = pi.cap_gnttab_v2;
+    uint64_t per_mb = v->pagesize ? (1u << 20) / v->pagesize : 256;
+    h->total_mb = pi.total_pages / per_mb;
+    h->free_mb = (pi.free_pages - pi.outstanding_pages) / per_mb;
+    h->sharing_freed_mb = pi.sharing_freed_pages / per_mb;
+    h->sharing_used_mb = pi.sharing_used_frames / per_mb;
+    h->outstanding_mb = pi.outstanding_pages / per_mb;
+    libxl_physinfo_dispose(&pi);
+    h->free_cpus = -1;
+    libxl_bitmap_init(&cpus);
+    if (libxl_get_freecpus(ctx, &cpus) == 0) {
+        h->free_cpus = libxl_bitmap_count_set(&cpus);
+        libxl_bitmap_dispose(&cpus);
+    }
+    h->xen_major = v->xen_version_major;
+    h->xen_minor = v->xen_version_minor;
+    h->xen_extra = dup_or_empty(v->xen_version_extra);
+    h->xen_caps = dup_or_empty(v->capabilities);
+    h->pagesize = (unsigned)v->pagesize;
+    h->virt_start = v->virt_start;
+    h->xen_changeset = dup_or_empty(v->changeset);
+    h->xen_commandline = dup_or_empty(v->commandline);
+    h->cc_compiler = dup_or_empty(v->compiler);
+    h->cc_compile_by = dup_or_empty(v->compile_by);
+    h->cc_compile_domain = dup_or_empty(v->compile_domain);
+    h->cc_compile_date = dup_or_empty(v->compile_date);
+    h->build_id = dup_or_empty(v->build_id);
+    return 0;
+}
+
 /* list -l: the config libxl keeps for the domain (as xl's list -l). */
 static int xen_config_json(vxl_backend *b, uint32_t domid, char **json,
                            vxl_diags *d)
@@ -577,6 +902,7 @@ const vxl_backend_ops vxl_xen_backend_ops = {
     .config_json = xen_config_json,
     .translate_json = xen_translate_json,
     .acpi_button = xen_acpi_button,
+    .host_info = xen_host_info,
 };
 
 int vxl_xen_backend_open(vxl_backend **out, vxl_diags *d)

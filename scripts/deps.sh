@@ -1,10 +1,13 @@
 #!/bin/sh
 # scripts/deps.sh — install the Debian packages vxl builds and tests with,
-# when any is missing.  Safe to run repeatedly; does nothing when all are
+# when any is missing.  (`make check-xen' also needs Xen, a kernel and
+# busybox-static, which tests/xen/deps.sh fetches and unpacks without
+# installing them.)  Safe to run repeatedly; does nothing when all are
 # present.  Needs root (or sudo) only when something must be installed.
 set -e
 PKGS="build-essential pkg-config libyajl-dev zlib1g-dev libxml2-dev libzstd-dev
       libdeflate-dev libisal-dev nettle-dev libcmocka-dev libxen-dev jq qemu-utils qemu-system-x86 xen-utils-4.17
+      xenstore-utils xz-utils
       clang libclang-rt-14-dev"
 missing=
 for p in $PKGS; do

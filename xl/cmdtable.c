@@ -131,6 +131,11 @@ const struct cmd_spec cmd_table[] = {
       "<Domain> <NewDomainName>",
       NULL
     },
+    { "info", main_info, false,
+      "Get information about Xen host",
+      "-n, --numa         List host NUMA topology information",
+      NULL
+    },
     { "uptime", main_uptime, false,
       "Print uptime for all/some domains",
       "[-s] [Domain]",

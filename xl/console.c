@@ -7,6 +7,7 @@
  * xl_console_attach() is also what `create -c' uses: it can unpause the
  * domain once connected, so no output is lost from boot on. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -138,6 +140,63 @@ static bool domain_exists(vxl_backend *b, uint32_t domid)
     return exists;
 }
 
+/* create -c on a backend whose console client is a program (xenconsole):
+ * as xl, run it in a child with --start-notify-fd, unpause the domain once
+ * it says it is connected (so not a byte of the guest's output is missed),
+ * and wait for it: the session ends when the domain is gone.  Exit
+ * status. */
+static int exec_client_then_unpause(vxl_backend *b, uint32_t domid,
+                                    char **argv)
+{
+    vxl_diags d = {0};
+    int pfd[2], status, rc = 1;
+    size_t n = 0;
+
+    while (argv[n])
+        n++;
+    if (pipe2(pfd, O_CLOEXEC) < 0) {
+        perror("vxl: pipe");
+        return 1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("vxl: fork");
+        close(pfd[0]);
+        close(pfd[1]);
+        return 1;
+    }
+    if (pid == 0) {
+        char **av = xcalloc(n + 3, sizeof *av);
+        memcpy(av, argv, n * sizeof *av);
+        av[n] = xstrdup("--start-notify-fd");
+        av[n + 1] = xasprintf("%d", pfd[1]);
+        close(pfd[0]);
+        fcntl(pfd[1], F_SETFD, 0);      /* the client inherits it */
+        execv(av[0], av);
+        fprintf(stderr, "vxl: cannot run %s: %s\n", av[0], strerror(errno));
+        _exit(1);
+    }
+    close(pfd[1]);
+    char c;
+    ssize_t r;
+    while ((r = read(pfd[0], &c, 1)) < 0 && errno == EINTR)
+        ;
+    close(pfd[0]);
+    if (r != 1)     /* as xl: go on; only the first output may be lost */
+        fprintf(stderr, "vxl: no start notification from %s\n", argv[0]);
+    if (b->ops->unpause(b, domid, &d))
+        report_diags(&d);
+    else
+        rc = 0;
+    vxl_diags_free(&d);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        rc = 1;
+    return rc;
+}
+
 int xl_console_attach(vxl_backend *b, uint32_t domid, int type, int num,
                       bool unpause)
 {
@@ -151,10 +210,9 @@ int xl_console_attach(vxl_backend *b, uint32_t domid, int type, int num,
     }
     if (con.exec_argv) {
         /* the backend's own console client (Xen: xenconsole, as xl runs
-         * it); with `unpause' (create -c) the domain runs first: the
-         * console daemon keeps what it writes meanwhile */
-        if (unpause && b->ops->unpause(b, domid, &d)) {
-            report_diags(&d);
+         * it) */
+        if (unpause) {
+            rc = exec_client_then_unpause(b, domid, con.exec_argv);
             goto out;
         }
         fflush(NULL);

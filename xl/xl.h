@@ -60,6 +60,7 @@ int main_domname(int argc, char **argv);
 int main_rename(int argc, char **argv);
 int main_uptime(int argc, char **argv);
 int main_console(int argc, char **argv);        /* xl/console.c */
+int main_info(int argc, char **argv);           /* xl/info.c */
 
 /* xl/create.c, shared with validate: read and parse a config as create
  * does (xl.conf, host, "Parsing config from" unless quiet, overrides,

@@ -1046,7 +1046,7 @@ static void create_unpauses_unless_paused(void **state)
 {
     vxl_backend *b = open_xen();
     vxl_domain_config c;
-    vxl_create_opts o = {0};
+    vxl_create_opts o = { .no_monitor = true };   /* no monitor process in unit tests */
     vxl_diags d = {0};
     uint32_t id = 0;
 
@@ -1087,7 +1087,7 @@ static void create_translation_mismatch(void **state)
 {
     vxl_backend *b = open_xen();
     vxl_domain_config c;
-    vxl_create_opts o = {0};
+    vxl_create_opts o = { .no_monitor = true };   /* no monitor process in unit tests */
     vxl_diags d = {0};
     uint32_t id = 4242;
 
@@ -1127,7 +1127,7 @@ static void create_libxl_failure(void **state)
 {
     vxl_backend *b = open_xen();
     vxl_domain_config c;
-    vxl_create_opts o = {0};
+    vxl_create_opts o = { .no_monitor = true };   /* no monitor process in unit tests */
     vxl_diags d = {0};
     uint32_t id = 4242;
 
