@@ -123,4 +123,37 @@ FWD(int, ERROR_FAIL, libxl_domain_config_from_json,
     (libxl_ctx *ctx, libxl_domain_config *p, const char *s), (ctx, p, s))
 FWD(const uint8_t *, NULL, libxl_uuid_bytearray_const,
     (const libxl_uuid *uuid), (uuid))
+/* the domain's monitor (create's daemon) */
+FWD(int, ERROR_FAIL, libxl_evenable_domain_death,
+    (libxl_ctx *ctx, uint32_t domid, libxl_ev_user user,
+     libxl_evgen_domain_death **evgen_out),
+    (ctx, domid, user, evgen_out))
+FWDV(libxl_evdisable_domain_death,
+     (libxl_ctx *ctx, libxl_evgen_domain_death *evg), (ctx, evg))
+FWD(int, ERROR_FAIL, libxl_event_wait,
+    (libxl_ctx *ctx, libxl_event **event_r, uint64_t typemask,
+     libxl_event_predicate *predicate, void *predicate_user),
+    (ctx, event_r, typemask, predicate, predicate_user))
+FWDV(libxl_event_free, (libxl_ctx *ctx, libxl_event *event), (ctx, event))
+FWDV(libxl_postfork_child_noexec, (libxl_ctx *ctx), (ctx))
+FWD(int, ERROR_FAIL, libxl_domain_core_dump,
+    (libxl_ctx *ctx, uint32_t domid, const char *filename,
+     const libxl_asyncop_how *ao_how),
+    (ctx, domid, filename, ao_how))
+FWD(const char *, "?", libxl_action_on_shutdown_to_string,
+    (libxl_action_on_shutdown p), (p))
+/* info */
+FWD(const libxl_version_info *, NULL, libxl_get_version_info,
+    (libxl_ctx *ctx), (ctx))
+FWD(int, ERROR_FAIL, libxl_get_physinfo,
+    (libxl_ctx *ctx, libxl_physinfo *physinfo), (ctx, physinfo))
+FWDV(libxl_physinfo_init, (libxl_physinfo *p), (p))
+FWDV(libxl_physinfo_dispose, (libxl_physinfo *p), (p))
+FWD(int, ERROR_FAIL, libxl_get_scheduler, (libxl_ctx *ctx), (ctx))
+FWD(const char *, "?", libxl_scheduler_to_string, (libxl_scheduler p), (p))
+FWD(int, ERROR_FAIL, libxl_get_freecpus,
+    (libxl_ctx *ctx, libxl_bitmap *cpumap), (ctx, cpumap))
+FWD(int, 0, libxl_bitmap_count_set, (const libxl_bitmap *bitmap), (bitmap))
+FWDV(libxl_bitmap_init, (libxl_bitmap *map), (map))
+FWDV(libxl_bitmap_dispose, (libxl_bitmap *map), (map))
 FWD(const char *, "?", xtl_level_to_string, (xentoollog_level l), (l))
