@@ -166,11 +166,13 @@ static int check_chain(struct vimport_source *s, struct vdisk *v,
 {
     struct dir_priv *p = s->priv;
     size_t dl = strlen(p->dir);
-    for (struct vdisk *l = skip_top ? vdisk_backing(v) : v; l;
-         l = vdisk_backing(l)) {
+    /* skip_top: the top image is our own scratch file (a joined or
+     * inflated copy); its external data file, if any, is still checked */
+    for (struct vdisk *l = v; l; l = vdisk_backing(l)) {
         const char *names[2] = { vdisk_filename(l), vdisk_data_filename(l) };
         for (int k = 0; k < 2; k++) {
-            if (!names[k])
+            if (!names[k] || (l == v && skip_top &&
+                              strcmp(names[k], vdisk_filename(v)) == 0))
                 continue;
             char *real = realpath(names[k], NULL);
             bool inside = real && strncmp(real, p->dir, dl) == 0 &&

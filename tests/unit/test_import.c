@@ -503,6 +503,78 @@ static void vmx_vs_virtv2v(void **state)
     }
 }
 
+/* Count occurrences of a substring. */
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+/* libvirt's vmx2xml and virt-convert's ovf2libvirt outputs for the same
+ * inputs are oracles: memory, vCPUs, hard disks (both), CD-ROMs, MACs in
+ * order and EFI (libvirt; virt-convert drops CD-ROMs and MACs). */
+static void vs_libvirt(void **state)
+{
+    static const struct { const char *src, *xml; bool libvirt; } c[] = {
+        { "vmx/libvirt-esx-in-the-wild-12.vmx", "libvirt-esx-in-the-wild-12.xml", true },
+        { "vmx/libvirt-esx-in-the-wild-17.vmx", "libvirt-esx-in-the-wild-17.xml", true },
+        { "vmx/libvirt-fusion-in-the-wild-1.vmx", "libvirt-fusion-in-the-wild-1.xml", true },
+        { "ovf/virtmanager-test1.ovf", "virtmanager-ovf2libvirt_test1.libvirt.xml", false },
+        { "ovf/virtmanager-test2.ovf", "virtmanager-ovf2libvirt_test2.libvirt.xml", false },
+        { "ovf/virtmanager-test_gzip.ovf", "virtmanager-ovf2libvirt_test_gzip.libvirt.xml", false },
+    };
+    for (size_t k = 0; k < ARRAY_SIZE(c); k++) {
+        char *sp = xasprintf("%s/%s", datadir, c[k].src);
+        char *xp = xasprintf("%s/expected/%s", datadir, c[k].xml);
+        size_t sl, xl;
+        char *src = slurp(sp, &sl), *xml = slurp(xp, &xl);
+        struct vimport_vm *vms = NULL, one;
+        size_t n = 1;
+        vxl_diags d = { 0 };
+        if (strstr(c[k].src, ".vmx")) {
+            assert_int_equal(vimport_vmx_parse(src, sl, "x.vmx", &one, &d), 0);
+            vms = &one;
+        } else {
+            assert_int_equal(vimport_ovf_parse(src, sl, "x.ovf", &vms, &n, &d), 0);
+            assert_int_equal(n, 1);
+        }
+        const char *m = strstr(xml, "<memory");
+        assert_non_null(m);
+        unsigned long long kib = strtoull(strchr(m, '>') + 1, NULL, 10);
+        assert_int_equal(vms[0].memory, kib << 10);
+        const char *v = strstr(xml, "<vcpu");
+        assert_int_equal(vms[0].vcpus, strtoul(strchr(v, '>') + 1, NULL, 10));
+        size_t hd = 0, cd = 0;
+        for (size_t i = 0; i < vms[0].ndisks; i++) {
+            hd += !vms[0].disks[i].cdrom;
+            cd += vms[0].disks[i].cdrom;
+        }
+        assert_int_equal(hd, count_of(xml, "device='disk'") +
+                             count_of(xml, "device=\"disk\""));
+        if (c[k].libvirt) {
+            assert_int_equal(cd, count_of(xml, "device='cdrom'"));
+            assert_int_equal(vms[0].efi, strstr(xml, "firmware='efi'") != NULL);
+            const char *p = xml;
+            size_t i = 0;
+            while ((p = strstr(p, "mac address='"))) {
+                p += 13;
+                assert_true(i < vms[0].nnics);
+                assert_memory_equal(vms[0].nics[i].mac, p, 17);
+                i++;
+            }
+            assert_int_equal(i, vms[0].nnics);
+        }
+        if (vms == &one)
+            vimport_vm_dispose(&one);
+        else
+            vimport_vms_free(vms, n);
+        vxl_diags_free(&d);
+        free(src); free(xml); free(sp); free(xp);
+    }
+}
+
 /* Every .vmx of the corpus is read without an error. */
 static void vmx_corpus(void **state)
 {
@@ -667,6 +739,7 @@ int main(void)
         cmocka_unit_test(vmx_syntax),
         cmocka_unit_test(vmx_vs_virtv2v),
         cmocka_unit_test(vmx_corpus),
+        cmocka_unit_test(vs_libvirt),
         cmocka_unit_test(names),
         cmocka_unit_test(plan_and_cfg),
     };
