@@ -36,8 +36,13 @@ ALL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 LDLIBS_ALL := -lyajl -lz $(SAN_LDFLAGS)
 
 # libxml2 (libxml2-dev): the OVF reader of `vxl import', import/ovf.c.
+# vxl itself does not link it: import/xml_lazy.c dlopen()s it on first use
+# (it brings ICU and libstdc++: start-up cost); the tests link it (XML_LDLIBS).
 ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
-LDLIBS_ALL += $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null || echo -lxml2)
+XML_LDLIBS := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null || echo -lxml2)
+XML2_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir libxml-2.0 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)/libxml2.so 2>/dev/null | awk '/SONAME/ {print $$2}')
+ALL_CFLAGS += $(if $(XML2_SONAME),-DXML2_SONAME='"$(XML2_SONAME)"')
+LDLIBS_ALL += $(XML_LDLIBS)
 
 # Optional dependencies, used when pkg-config finds them.
 HAVE_ZSTD := $(shell $(PKG_CONFIG) --exists libzstd 2>/dev/null && echo 1)
@@ -108,7 +113,7 @@ vxl: $(BUILD)/vxl
 
 $(BUILD)/vxl: $(XL_OBJS) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(XL_OBJS) $(LIBS) $(filter-out $(XEN_LDLIBS),$(LDLIBS_ALL))
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(XL_OBJS) $(LIBS) $(filter-out $(XEN_LDLIBS) $(XML_LDLIBS),$(LDLIBS_ALL)) -ldl
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

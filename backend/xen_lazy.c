@@ -6,57 +6,35 @@
  * else `vxl img info` does (about 1.5 ms of a 3 ms run here).  vxl is
  * therefore linked without them; the libxl functions backend/xen.c calls
  * are defined here with libxl's own prototypes (libxl.h checks them) and
- * forward to the real ones, which the first call loads with dlopen().
+ * forward to the real ones, which the first call loads with dlopen()
+ * (common/lazy.h).
  *
  * If the library cannot be loaded, libxl_ctx_alloc() fails with
  * ERROR_FAIL (the backend then reports that it cannot open a context) and
  * the other functions, which are only reached with a context, return
  * ERROR_FAIL, NULL or nothing.  Test programs that link libxenlight
  * directly get the same library back from dlopen(). */
-#include <dlfcn.h>
 #include <stddef.h>
 
 #include <libxl.h>
 #include <libxl_utils.h>
 #include <xentoollog.h>
 
+#include "common/lazy.h"
+
 #ifndef XENLIGHT_SONAME
 #define XENLIGHT_SONAME "libxenlight.so"
 #endif
 
-static void *xl_handle;
-static int xl_failed;
-
 static void *xl_sym(const char *name)
 {
-    if (!xl_handle && !xl_failed) {
-        xl_handle = dlopen(XENLIGHT_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!xl_handle)
-            xl_failed = 1;
-    }
-    return xl_handle ? dlsym(xl_handle, name) : NULL;
+    static void *h;
+    static int failed;
+    return lazy_open(&h, &failed, XENLIGHT_SONAME) ? dlsym(h, name) : NULL;
 }
 
-/* FWD(ret, on_fail, name, (params), (args)): define name, forwarding. */
-#define FWD(ret, fail, name, params, args)                                   \
-    ret name params                                                           \
-    {                                                                         \
-        static ret (*fp) params;                                              \
-        if (!fp)                                                              \
-            fp = (ret (*) params)xl_sym(#name);                               \
-        if (!fp)                                                              \
-            return fail;                                                      \
-        return fp args;                                                       \
-    }
-#define FWDV(name, params, args)                                              \
-    void name params                                                          \
-    {                                                                         \
-        static void (*fp) params;                                             \
-        if (!fp)                                                              \
-            fp = (void (*) params)xl_sym(#name);                              \
-        if (fp)                                                               \
-            fp args;                                                          \
-    }
+#define FWD(...) LAZY_FWD(xl_sym, __VA_ARGS__)
+#define FWDV(...) LAZY_FWDV(xl_sym, __VA_ARGS__)
 
 FWD(int, ERROR_FAIL, libxl_ctx_alloc,
     (libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg),
