@@ -99,9 +99,12 @@ static int vdi_open(struct vdisk *d, int fd, unsigned flags,
                         d->filename, err);
     if (rc < 0)
         goto fail;
+    /* `check` opens (VDISK_NO_REPAIR) take bad entries, to report them */
+    bool for_check = flags & (VDISK_NO_REPAIR | VDISK_UNSAFE_META);
     for (uint32_t i = 0; i < s->nblocks; i++) {
         s->bmap[i] = le32(&s->bmap[i]);
-        if (s->bmap[i] < VDI_DISCARDED && s->bmap[i] >= s->nblocks) {
+        if (s->bmap[i] < VDI_DISCARDED && s->bmap[i] >= s->nblocks &&
+            !for_check) {
             rc = vdisk_err_set(err, EINVAL, "'%s': block map entry %u points "
                                "to block %u of %u", d->filename, i,
                                s->bmap[i], s->nblocks);
@@ -317,6 +320,54 @@ static int vdi_create(const char *path, const struct vdisk_create_opts *o,
 
 static const char *const vdi_opts[] = { "size", "static", NULL };
 
+/* qemu-img's VDI check: every allocated block map entry must name a
+ * block inside the image and no block twice, and the header's count of
+ * allocated blocks must be right.  No repair (as qemu: -r is ENOTSUP). */
+static int vdi_check(struct vdisk *d, unsigned fix, struct vdisk_check *res,
+                     vxl_diags *report, struct vdisk_err *err)
+{
+    struct vdi *s = vdisk_priv(d);
+    if (fix)
+        return vdisk_err_set(err, ENOTSUP, "'%s': vdi check can't repair",
+                             d->filename);
+    memset(res, 0, sizeof(*res));
+    uint32_t *owner = xmalloc((s->nblocks ? s->nblocks : 1) * sizeof(*owner));
+    memset(owner, 0xff, (s->nblocks ? s->nblocks : 1) * sizeof(*owner));
+    uint32_t nalloc = 0;
+    for (uint32_t b = 0; b < s->nblocks; b++) {
+        uint32_t e = s->bmap[b];
+        if (e >= VDI_DISCARDED)
+            continue;
+        if (e >= s->nblocks) {
+            if (report)
+                vxl_diag_add(report, VXL_ERROR, NULL, 0, 0, NULL,
+                             "ERROR: block index %u too large, is %u", b, e);
+            res->corruptions++;
+            continue;
+        }
+        nalloc++;
+        if (owner[e] == UINT32_MAX) {
+            owner[e] = e;
+        } else {
+            /* (qemu names the block twice: "also used by" itself) */
+            if (report)
+                vxl_diag_add(report, VXL_ERROR, NULL, 0, 0, NULL,
+                             "ERROR: block index %u also used by %u",
+                             owner[e], e);
+            res->corruptions++;
+        }
+    }
+    free(owner);
+    if (nalloc != s->nalloc) {
+        if (report)
+            vxl_diag_add(report, VXL_ERROR, NULL, 0, 0, NULL,
+                         "ERROR: allocated blocks mismatch, is %u, should be "
+                         "%u", nalloc, s->nalloc);
+        res->corruptions++;
+    }
+    return 0;
+}
+
 const struct vdisk_driver vdisk_vdi_driver = {
     .name = "vdi",
     .priv_size = sizeof(struct vdi),
@@ -328,6 +379,7 @@ const struct vdisk_driver vdisk_vdi_driver = {
     .pwrite_zeroes = vdi_pwrite_zeroes,
     .flush = vdi_flush,
     .block_status = vdi_block_status,
+    .check = vdi_check,
     .create = vdi_create,
     .create_opts = vdi_opts,
     .zero_init = true,

@@ -110,3 +110,41 @@ cp rtreserved.qcow2 v-rtreserved.qcow2
 check "-r all rebuilds a refcount table with reserved bits" \
     sh -c '"$0" img check -q -r all "$1" 2>/dev/null' "$VXL" v-rtreserved.qcow2
 check "... and qemu-img check finds it clean" "$QI" check -q v-rtreserved.qcow2
+
+# VDI and VMDK checks (qemu-img has them; no repair: -r is "does not
+# support checks", 63); VHD has none in qemu-img either
+"$QI" create -q -f vdi vd.vdi 10M
+FMT=vdi qw vd.vdi "write -P 1 0 1M" "write -P 2 3M 1M" "write -P 3 5M 1k"
+"$QI" create -q -f vmdk vk.vmdk 10M
+FMT=vmdk qw vk.vmdk "write -P 1 0 64k" "write -P 2 3M 64k"
+"$QI" create -q -f vmdk -o zeroed_grain=on vkz.vmdk 10M
+FMT=vmdk qw vkz.vmdk "write -z 0 64k" "write -P 1 1M 64k"
+"$QI" create -q -f vpc vh.vhd 10M
+python3 - <<'PY'
+import shutil
+def rd(f, o, n=4): f.seek(o); return int.from_bytes(f.read(n), 'little')
+def wr(f, o, v, n=4): f.seek(o); f.write(v.to_bytes(n, 'little'))
+def mk(src, name, fn):
+    shutil.copy(src, name); f = open(name, 'r+b'); fn(f); f.close()
+bm = lambda f: rd(f, 340)
+mk('vd.vdi', 'vd-big.vdi', lambda f: wr(f, bm(f) + 4 * 3, 500))   # past the image
+mk('vd.vdi', 'vd-dup.vdi', lambda f: wr(f, bm(f) + 4 * 5, rd(f, bm(f))))
+mk('vd.vdi', 'vd-count.vdi', lambda f: wr(f, 388, 7))             # blocks_allocated
+gt0 = lambda f: rd(f, rd(f, 56, 8) * 512) * 512
+mk('vk.vmdk', 'vk-past.vmdk', lambda f: wr(f, gt0(f) + 4 * 16, 100000))  # grain past EOF
+mk('vk.vmdk', 'vk-gd.vmdk', lambda f: wr(f, rd(f, 56, 8) * 512, 100000)) # GT past EOF (RGD ok)
+mk('vk.vmdk', 'vk-gte1.vmdk', lambda f: wr(f, gt0(f) + 4, 1))
+PY
+for f in vd.vdi vd-big.vdi vd-dup.vdi vd-count.vdi vk.vmdk vk-past.vmdk \
+         vk-gd.vmdk vk-gte1.vmdk vkz.vmdk vh.vhd; do
+    same "check $f" "check $f"
+    same "check --output=json $f" "check --output=json $f"
+done
+for sf in streamOptimized monolithicFlat twoGbMaxExtentSparse; do
+    "$QI" convert -O vmdk -o subformat=$sf clean.qcow2 "vs-$sf.vmdk"
+    same "check vmdk $sf" "check vs-$sf.vmdk"
+done
+same "check -r all vdi: no repair" "check -r all vd-big.vdi"
+same "check -r leaks vmdk: no repair" "check -r leaks vk.vmdk"
+check "vdi with a bad block map entry still refused for reading" \
+    sh -c '! "$0" img convert -O raw vd-big.vdi x.raw 2>/dev/null' "$VXL"
