@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "import/import.h"
@@ -26,6 +27,17 @@ static void on_signal(int sig)
 {
     (void)sig;
     import_cancel = 1;
+}
+
+/* Progress on a terminal: "\r  converting: 45%". */
+static void on_progress(void *opaque, uint64_t done, uint64_t total)
+{
+    int *last = opaque;
+    int pct = total ? (int)(done * 100 / total) : 100;
+    if (pct == *last)
+        return;
+    *last = pct;
+    fprintf(stderr, "\r  converting: %3d%%%s", pct, pct == 100 ? "\n" : "");
 }
 
 static bool ends_with_ci(const char *s, const char *suf)
@@ -176,8 +188,10 @@ int main_import(int argc, char **argv)
         sigaction(SIGINT, &sa, &old_int);
         sigaction(SIGTERM, &sa, &old_term);
         for (size_t i = 0; i < nplans && !failed; i++) {
-            if (vimport_plan_execute(src, &plans[i], NULL, NULL,
-                                     &import_cancel, &d) < 0)
+            int last = -1;
+            bool tty = isatty(STDERR_FILENO);
+            if (vimport_plan_execute(src, &plans[i], tty ? on_progress : NULL,
+                                     &last, &import_cancel, &d) < 0)
                 failed = 1;
             else {
                 printf("wrote %s\n", plans[i].cfg_path);

@@ -301,6 +301,58 @@ static void efi_chunks_gzip(void **state)
     vxl_diags_free(&d);
 }
 
+/* Boot order: vmw:BootOrderSection (OVF) and bios.hddOrder (VMX) pick
+ * the disk that becomes hda. */
+static void boot_order(void **state)
+{
+    static const char *ovf =
+        "<Envelope xmlns='http://schemas.dmtf.org/ovf/envelope/1' "
+        "xmlns:ovf='http://schemas.dmtf.org/ovf/envelope/1' "
+        "xmlns:vmw='http://www.vmware.com/schema/ovf' "
+        "xmlns:rasd='http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData'>"
+        "<References><File ovf:id='f1' ovf:href='a.vmdk'/><File ovf:id='f2' ovf:href='b.vmdk'/></References>"
+        "<DiskSection><Disk ovf:diskId='d1' ovf:fileRef='f1' ovf:capacity='1' ovf:capacityAllocationUnits='byte * 2^30'/>"
+        "<Disk ovf:diskId='d2' ovf:fileRef='f2' ovf:capacity='2' ovf:capacityAllocationUnits='byte * 2^30'/></DiskSection>"
+        "<VirtualSystem ovf:id='v'><VirtualHardwareSection>"
+        "<Item><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceType>6</rasd:ResourceType></Item>"
+        "<Item><rasd:InstanceID>8</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType><rasd:Parent>3</rasd:Parent><rasd:AddressOnParent>0</rasd:AddressOnParent><rasd:HostResource>ovf:/disk/d1</rasd:HostResource></Item>"
+        "<Item><rasd:InstanceID>9</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType><rasd:Parent>3</rasd:Parent><rasd:AddressOnParent>1</rasd:AddressOnParent><rasd:HostResource>ovf:/disk/d2</rasd:HostResource></Item>"
+        "</VirtualHardwareSection>"
+        "<vmw:BootOrderSection vmw:type='disk' vmw:instanceId='9'><Info>boot</Info></vmw:BootOrderSection>"
+        "</VirtualSystem></Envelope>";
+    struct vimport_vm *vms;
+    size_t n;
+    vxl_diags d = { 0 };
+    assert_int_equal(parse_ovf_text(ovf, &vms, &n, &d), 0);
+    assert_int_equal(vms[0].ndisks, 2);
+    assert_int_equal(vms[0].disks[0].boot, 0);
+    assert_int_equal(vms[0].disks[1].boot, 1);
+    struct vimport_opts o = { .outdir = "/o", .format = "raw" };
+    struct vimport_plan p;
+    assert_int_equal(vimport_plan_build(&vms[0], "s.ovf", &o, 0, 1, &p, &d), 0);
+    assert_string_equal(p.disks[0].ref.members[0], "b.vmdk");
+    assert_string_equal(p.disks[0].vdev, "hda");
+    assert_string_equal(p.disks[0].dst, "/o/v-disk1.img");
+    assert_int_equal(p.disks[0].capacity, 2ull << 30);
+    vimport_plan_dispose(&p);
+    vimport_vms_free(vms, n);
+    vxl_diags_free(&d);
+
+    struct vimport_vm vm;
+    const char *vmx =
+        "memsize = \"64\"\nbios.hddOrder = \"scsi0:1\"\n"
+        "scsi0.present = \"TRUE\"\n"
+        "scsi0:0.present = \"TRUE\"\nscsi0:0.fileName = \"a.vmdk\"\n"
+        "scsi0:1.present = \"TRUE\"\nscsi0:1.fileName = \"b.vmdk\"\n";
+    assert_int_equal(vimport_vmx_parse(vmx, strlen(vmx), "t.vmx", &vm, &d), 0);
+    assert_int_equal(vimport_plan_build(&vm, "t.vmx", &o, 0, 1, &p, &d), 0);
+    assert_string_equal(p.disks[0].ref.members[0], "b.vmdk");
+    assert_string_equal(p.disks[1].ref.members[0], "a.vmdk");
+    vimport_plan_dispose(&p);
+    vimport_vm_dispose(&vm);
+    vxl_diags_free(&d);
+}
+
 /* External entities, expansion bombs, DOCTYPEs, non-OVF and absurd sizes
  * are refused with a clear error. */
 static void hostile_ovf(void **state)
@@ -735,6 +787,7 @@ int main(void)
         cmocka_unit_test(collection),
         cmocka_unit_test(virtualbox_exports),
         cmocka_unit_test(efi_chunks_gzip),
+        cmocka_unit_test(boot_order),
         cmocka_unit_test(hostile_ovf),
         cmocka_unit_test(vmx_syntax),
         cmocka_unit_test(vmx_vs_virtv2v),
