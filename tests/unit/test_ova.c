@@ -511,6 +511,19 @@ static void test_refusals(void **state)
     vimport_source_close(s);
     vxl_diags_free(&d);
 
+    /* a VMDK delta inside the archive: its parent is not followed */
+    sh("qemu-img create -q -f vmdk base.vmdk 6M && qemu-img create -q -f "
+       "vmdk -b base.vmdk -F vmdk child.vmdk && "
+       "tar cf delta.ova app.ovf base.vmdk child.vmdk");
+    s = open_ok("delta.ova", &d);
+    const char *cm[] = { "child.vmdk" };
+    assert_int_equal(vimport_source_inspect(s, &(struct vimport_file_ref){
+                     cm, 1, false }, NULL, &info, &err), -EPERM);
+    assert_non_null(strstr(err.msg, "records a backing file 'base.vmdk'; "
+                           "refusing to follow it"));
+    vimport_source_close(s);
+    vxl_diags_free(&d);
+
     /* a hostile member anywhere refuses the whole archive */
     sh("ln -sf /etc/passwd link.vmdk && tar cf sym.ova app.ovf link.vmdk");
     p = path("sym.ova");
