@@ -886,6 +886,17 @@ static int publish_dir(const char *dir, const char *img, const char *dst,
     return rc;
 }
 
+/* A multi-file format whose chosen layout is one file (monolithic and
+ * stream VMDKs) is built next to the destination like any other, so a
+ * relative backing file (a delta link's parent) resolves as it will. */
+static bool single_file(const struct vdisk_create_opts *c)
+{
+    const char *sf = c->subformat;
+    return !strcmp(c->format, "vmdk") &&
+           (!sf || !strcmp(sf, "monolithicSparse") ||
+            !strcmp(sf, "streamOptimized"));
+}
+
 int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
 {
     struct job j = { .o = o };
@@ -946,13 +957,17 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
             o->create->size = j.total;
             o->create->size_set = true;
         }
-        tmp = drv->multi_file ? make_temp_dir(o->dst, &tmpdir, err)
-                              : make_temp(o->dst, err);
+        tmp = drv->multi_file && !single_file(o->create)
+                  ? make_temp_dir(o->dst, &tmpdir, err)
+                  : make_temp(o->dst, err);
         if (!tmp) {
             rc = -err->code;
             goto out;
         }
+        if (!tmpdir)
+            o->create->final_name = o->dst;
         rc = vdisk_create(tmp, o->create, err);
+        o->create->final_name = NULL;
         if (rc < 0)
             goto out;
         struct vdisk_open_opts oo = { .format = o->create->format,

@@ -327,6 +327,10 @@ struct vdisk_create_opts {
                                        legacyESX (default ide) */
     int      hwversion;             /* vmdk: 0 = default (4) */
     bool     zeroed_grain;          /* vmdk: zeroed-grain GTEs */
+    const char *final_name;         /* borrowed; the name the image will
+                                       have when created under a temporary
+                                       one (a monolithic VMDK names its own
+                                       file); NULL = the path created */
     unsigned set;                   /* VDISK_OPT_* bits given explicitly */
     /* Values the option syntax accepts but the format rejects (QEMU finds
      * them only after printing its "Formatting" line): parse records them

@@ -51,19 +51,29 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* `parent`: the parent's CID and name line for a delta link (qemu's
+ * "parentFileNameHint=..." after createType), or NULL. */
+struct vmdk_parent {
+    uint32_t cid;
+    const char *hint;
+};
+
 static char *make_desc(const struct vdisk_create_opts *o, const char *type,
-                       const char *extents)
+                       const char *extents, const struct vmdk_parent *parent)
 {
     const char *adapter = o->adapter_type ? o->adapter_type : "ide";
     unsigned heads = strcmp(adapter, "ide") ? 255 : 16;
     uint64_t cyl = o->size / 512 / (heads * 63);   /* as qemu-img */
     if (cyl > 16383)
         cyl = 16383;
-    return xasprintf("# Disk DescriptorFile\n"
+    char *plink = parent ? xasprintf("parentFileNameHint=\"%s\"\n",
+                                     parent->hint) : xstrdup("");
+    char *d = xasprintf("# Disk DescriptorFile\n"
                      "version=1\n"
-                     "CID=%08x\n"
-                     "parentCID=ffffffff\n"
+                     "CID=%x\n"
+                     "parentCID=%x\n"
                      "createType=\"%s\"\n"
+                     "%s"
                      "\n"
                      "# Extent description\n"
                      "%s"
@@ -77,9 +87,35 @@ static char *make_desc(const struct vdisk_create_opts *o, const char *type,
                      "ddb.geometry.sectors = \"63\"\n"
                      "ddb.adapterType = \"%s\"\n"
                      "ddb.toolsVersion = \"2147483647\"\n",
-                     (unsigned)(rand() ^ time(NULL)) | 1u, type, extents,
+                     (unsigned)(rand() ^ time(NULL)) | 1u,
+                     parent ? parent->cid : 0xffffffffu, type, plink, extents,
                      o->hwversion ? o->hwversion : 4,
                      (unsigned long long)cyl, heads, adapter);
+    free(plink);
+    return d;
+}
+
+/* The parent of a delta link: it must open as a VMDK (as qemu-img
+ * checks); its CID goes into the child's parentCID. */
+static int read_parent(const char *path, const struct vdisk_create_opts *o,
+                       uint32_t *cid, struct vdisk_err *err)
+{
+    char *bp = vd_resolve_relative(path, o->backing_file);
+    struct vdisk_open_opts bo = { .format = o->backing_format,
+                                  .flags = VDISK_NO_BACKING };
+    struct vdisk *b;
+    int rc = vdisk_open(bp, &bo, &b, err);
+    free(bp);
+    if (rc < 0)
+        return vdisk_err_prefix(err, "could not open backing file: ");
+    if (strcmp(vdisk_format(b), "vmdk")) {
+        vdisk_close(b, NULL);
+        return vdisk_err_set(err, EINVAL, "backing_file must be a vmdk "
+                             "image");
+    }
+    *cid = ((struct vmdk *)vdisk_priv(b))->cid;
+    vdisk_close(b, NULL);
+    return 0;
 }
 
 /* Write a sparse extent file of `cap` sectors; `desc` (may be NULL) is
@@ -184,9 +220,17 @@ int vmdk_create(const char *path, const struct vdisk_create_opts *o,
                 struct vdisk_err *err)
 {
     const char *sf = o->subformat ? o->subformat : "monolithicSparse";
-    if (o->backing_file)
-        return vdisk_err_set(err, ENOTSUP, "'%s': vxl does not create VMDK "
-                             "delta links", path);
+    struct vmdk_parent parent, *pp = NULL;
+    if (o->backing_file) {
+        if (o->backing_format && strcmp(o->backing_format, "vmdk"))
+            return vdisk_err_set(err, EINVAL, "backing_file must be a vmdk "
+                                 "image");
+        int prc = read_parent(path, o, &parent.cid, err);
+        if (prc < 0)
+            return prc;
+        parent.hint = o->backing_file;
+        pp = &parent;
+    }
     if (o->adapter_type && strcmp(o->adapter_type, "ide") &&
         strcmp(o->adapter_type, "buslogic") &&
         strcmp(o->adapter_type, "lsilogic") &&
@@ -198,10 +242,11 @@ int vmdk_create(const char *path, const struct vdisk_create_opts *o,
         return vdisk_err_set(err, EFBIG, "'%s': image too large", path);
     bool stream = !strcmp(sf, "streamOptimized");
     if (stream || !strcmp(sf, "monolithicSparse")) {
-        char *file = xstrdup(base_name(path));
+        /* the file names itself by its final name (convert's temp) */
+        char *file = xstrdup(base_name(o->final_name ? o->final_name : path));
         char *line = xasprintf("RW %llu SPARSE \"%s\"\n",
                                (unsigned long long)cap, file);
-        char *desc = make_desc(o, sf, line);
+        char *desc = make_desc(o, sf, line, pp);
         int rc = write_sparse(path, cap, stream, o->zeroed_grain, desc, err);
         free(desc);
         free(line);
@@ -239,7 +284,7 @@ int vmdk_create(const char *path, const struct vdisk_create_opts *o,
             rc = vdisk_err_set(err, EFBIG, "'%s': too many extents", path);
     }
     if (rc == 0) {
-        char *desc = make_desc(o, sf, lines.s);
+        char *desc = make_desc(o, sf, lines.s, pp);
         rc = write_text(path, desc, err);
         free(desc);
     }

@@ -148,6 +148,19 @@ check "-B copies only what qemu-img copies" \
 check "-B without -F is refused" \
     sh -c '! "$0" img convert -O qcow2 -B l1.qcow2 l2.qcow2 x.qcow2 2>/dev/null && [ ! -e x.qcow2 ]' "$VXL"
 
+# -B into a VMDK: a delta link naming the parent as given
+"$QI" convert -f raw -O vmdk s.raw vb-base.vmdk
+"$QI" create -q -f vmdk -b vb-base.vmdk -F vmdk vb-top.vmdk
+FMT=vmdk qw vb-top.vmdk "write -P 0x71 4M 128k"
+"$VXL" img convert -O vmdk -B vb-base.vmdk -F vmdk vb-top.vmdk vb-out.vmdk 2>"$TMPD/err"
+check "-B -O vmdk: equal to its source" "$QI" compare -q vb-top.vmdk vb-out.vmdk
+check "-B -O vmdk: a delta link to the base, named as given" \
+    sh -c 'grep -aqx "parentFileNameHint=\"vb-base.vmdk\"" vb-out.vmdk &&
+           grep -aqx "RW [0-9]* SPARSE \"vb-out.vmdk\"" vb-out.vmdk'
+check "-B -O vmdk: only the top's data copied" \
+    test "$(stat -c %s vb-out.vmdk)" -lt 2000000
+rm -f vb-*.vmdk
+
 # several sources are concatenated
 head -c 1M /dev/urandom > p1.raw; head -c 3M /dev/urandom > p2.raw
 "$VXL" img convert -f raw -O raw p1.raw p2.raw cat.raw

@@ -150,6 +150,27 @@ check "convert -c into a data file refused, nothing created" \
     sh -c '! "$0" img convert -c -O qcow2 -o data_file=dc.raw dsrc.qcow2 dc.qcow2 2>/dev/null &&
            [ ! -e dc.raw ] && [ ! -e dc.qcow2 ]' "$VXL"
 
+# VMDK delta links: create -b writes parentCID (the parent's CID) and
+# parentFileNameHint as qemu-img; qemu-img reads through to the parent
+"$QI" create -q -f vmdk v/vpar.vmdk 10M; FMT=vmdk qw v/vpar.vmdk "write -P 0x61 0 1M"
+cp v/vpar.vmdk q/vpar.vmdk
+create_err_same "vmdk delta link" -f vmdk -b vpar.vmdk -F vmdk vch.vmdk
+create_err_same "vmdk delta link, streamOptimized" -f vmdk -b vpar.vmdk -F vmdk \
+    -o subformat=streamOptimized vch2.vmdk
+create_err_same "vmdk delta link to a qcow2 refused" -f vmdk -b a.qcow2 -F qcow2 vch3.vmdk
+check "delta link: the parent's CID" sh -c '
+    p=$(grep -a "^CID=" v/vpar.vmdk | head -1 | cut -d= -f2)
+    grep -aqx "parentCID=$p" v/vch.vmdk &&
+    grep -aqx "parentFileNameHint=\"vpar.vmdk\"" v/vch.vmdk'
+check "delta link: qemu-img info as for its own" sh -c '
+    f() { (cd "$1" && "$0" info --output=json vch.vmdk |
+           grep -E "backing|virtual-size|create-type|parent-cid"); }
+    [ "$(f v)" = "$(f q)" ]' "$QI"
+FMT=vmdk qw v/vch.vmdk "write -P 0x62 2M 64k"
+check "delta link: qemu-img check" "$QI" check -q v/vch.vmdk
+check "delta link: reads the parent and its own data" sh -c '
+    "$0" -f vmdk -c "read -P 0x61 0 1M" -c "read -P 0x62 2M 64k" v/vch.vmdk | grep -c "^read" | grep -qx 2' "$QIO"
+
 # resize --preallocation: as qemu-img (metadata: the same bytes)
 for m in metadata falloc full; do
     "$QI" create -q -f qcow2 rp1.qcow2 1M; cp rp1.qcow2 rp2.qcow2
