@@ -1148,6 +1148,31 @@ static void create_libxl_failure(void **state)
     vxl_backend_close(b);
 }
 
+/* create -F: the monitor in the foreground is refused before anything is
+ * created (with -e there is no monitor, so -F is harmless) */
+static void create_foreground_refused(void **state)
+{
+    vxl_backend *b = open_xen();
+    vxl_domain_config c;
+    vxl_create_opts o = { .foreground = true };
+    vxl_diags d = {0};
+    uint32_t id = 4242;
+
+    guest_config(&c);
+    assert_int_equal(b->ops->create(b, &c, &o, &id, &d), -EOPNOTSUPP);
+    assert_int_equal(id, 4242);
+    assert_true(diags_have(&d, "not supported on the xen backend yet"));
+    assert_int_equal(calls_of("libxl_domain_create_new", NULL), 0);
+    vxl_diags_free(&d);
+    o.no_monitor = true;
+    F.next_domid = 7;
+    assert_int_equal(b->ops->create(b, &c, &o, &id, &d), 0);
+    assert_int_equal(id, 7);
+    vxl_domain_config_dispose(&c);
+    vxl_diags_free(&d);
+    vxl_backend_close(b);
+}
+
 /* create -c attaches through the console op: xenconsole's argv */
 static void console_argv(void **state)
 {
@@ -1213,6 +1238,7 @@ int main(void)
         T(create_unpauses_unless_paused),
         T(create_translation_mismatch),
         T(create_libxl_failure),
+        T(create_foreground_refused),
         T(console_argv),
 #undef T
     };

@@ -7,7 +7,7 @@
 #   poweroff  powers itself off at once
 # A shutdown request from the toolstack (xl/vxl shutdown) makes the kernel
 # run /sbin/poweroff, which says so ("VXLGUEST poweroff-requested") and
-# powers off.
+# powers off; a reboot request ("VXLGUEST reboot-requested") reboots.
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t devtmpfs dev /dev
 mode=sleep name=?
@@ -22,4 +22,9 @@ if [ "$mode" = poweroff ]; then
     echo "VXLGUEST poweroff-self $name"
     /bin/busybox poweroff -f
 fi
-while :; do /bin/busybox sleep 3600; done
+# a reboot request from the toolstack reaches init as SIGINT (ctrl-alt-del)
+trap 'echo "VXLGUEST reboot-requested $name"; /bin/busybox reboot -f' INT
+while :; do
+    /bin/busybox sleep 3600 &
+    wait $!
+done

@@ -37,7 +37,10 @@ check()  {
 # show FILE...: files as diagnostics (after a failure)
 show()   { for f in "$@"; do echo "--- $f"; cat "$f" 2>&1; done | diag; }
 
-# A guest config: NAME MODE ON_POWEROFF [MEMORY]
+# monlog NAME: the end of the monitor's log of a guest (after a failure)
+monlog() { { echo "--- /var/log/xen/vxl-$1.log"; tail -n 40 /var/log/xen/vxl-$1.log 2>&1; ps; } | diag; }
+
+# A guest config: NAME MODE ON_POWEROFF [MEMORY [ON_REBOOT]]
 mkcfg() {
     cat > $T/$1.cfg <<EOF
 name = "$1"
@@ -48,7 +51,7 @@ extra = "console=hvc0 loglevel=3 vxl_mode=$2 vxl_name=$1"
 memory = ${4:-128}
 vcpus = 1
 on_poweroff = "$3"
-on_reboot = "destroy"
+on_reboot = "${5:-destroy}"
 on_crash = "destroy"
 EOF
 }
@@ -155,6 +158,27 @@ fi
 
 # ---- the running guest in list, pause/unpause, names ----------------------
 same_list "vxl list DOMAIN equals xl list DOMAIN (running guest; r/b aside)" mask ga
+# list -v: the UUID, reason and security label columns too
+$XL list -v ga > $T/xl.listv 2>&1
+vxl list -v ga > $T/vxl.listv 2>&1
+untimed_v() { sed -E 's/^(.*[-r][-b][-p][-s][-rscwS?][-d])[[:space:]]+[0-9.]+/\1/; s/Time\(s\)//' "$1"; }
+if [ "$(untimed_v $T/xl.listv | sed -E 's/^(.* )[-r][-b]([-p][-s])/\1..\2/')" = \
+     "$(untimed_v $T/vxl.listv | sed -E 's/^(.* )[-r][-b]([-p][-s])/\1..\2/')" ]; then
+    ok "vxl list -v equals xl list -v (uuid, reason, label; Time and r/b aside)"
+else
+    not_ok "vxl list -v equals xl list -v"
+    show $T/xl.listv $T/vxl.listv
+fi
+# list -l: the config libxl keeps for the domain, as JSON
+$XL list -l ga > $T/xl.listl 2>&1
+vxl list -l ga > $T/vxl.listl 2>&1
+if cmp -s $T/xl.listl $T/vxl.listl && grep -q '"c_info"' $T/xl.listl; then
+    ok "vxl list -l equals xl list -l ($(wc -l < $T/xl.listl) lines of JSON)"
+else
+    not_ok "vxl list -l equals xl list -l"
+    diff $T/xl.listl $T/vxl.listl | head -n 40 | diag
+fi
+
 vxl pause ga > $T/pause.out 2>&1
 check "pause: xl sees it paused" state_has ga p || show $T/pause.out
 same_list "vxl list DOMAIN equals xl list DOMAIN (paused again)" "" ga
@@ -203,6 +227,7 @@ else
     not_ok "on_poweroff=destroy: the guest that powered off is gone"
     show $CON/guest-gp.log
     $XL list | diag
+    monlog gp
 fi
 if wait_until 180 state_has gq s && grep -q "VXLGUEST poweroff-self gq" $CON/guest-gq.log; then
     sleep 3
@@ -234,10 +259,36 @@ if wait_until 180 booted gs; then
         not_ok "shutdown -w: exit $rc, state '$(xl_state gs)'"
         show $T/shutdown.out $CON/guest-gs.log
     fi
-    check "shutdown -w: then on_poweroff=destroy removes it" wait_until 30 xl_gone gs
+    check "shutdown -w: then on_poweroff=destroy removes it" wait_until 30 xl_gone gs ||
+        monlog gs
 else
     not_ok "shutdown -w: the guest did not boot"
     show $CON/guest-gs.log
+fi
+
+# ---- reboot with on_reboot=restart ------------------------------------------
+mkcfg gr sleep destroy 128 restart
+vxl create $T/gr.cfg > $T/gr.out 2>&1
+check "create (on_reboot=restart guest)" test $? = 0 || show $T/gr.out
+if wait_until 180 booted gr; then
+    old_id=$($XL domid gr)
+    vxl reboot gr > $T/reboot.out 2>&1
+    rc=$?
+    # the console log (appended to by the new domain) has a second hello
+    booted_twice() { [ "$(grep -c "VXLGUEST hello gr" $CON/guest-gr.log)" -ge 2 ]; }
+    if [ $rc = 0 ] && wait_until 180 booted_twice &&
+        new_id=$($XL domid gr 2> /dev/null) && [ "$new_id" != "$old_id" ]; then
+        ok "reboot + on_reboot=restart: the guest came back as domain $new_id (was $old_id) and booted again"
+    else
+        not_ok "reboot + on_reboot=restart: exit $rc, domid '$($XL domid gr 2>&1)' (was $old_id)"
+        show $T/reboot.out $CON/guest-gr.log
+        monlog gr
+    fi
+    vxl destroy gr > $T/destroy3.out 2>&1
+    check "destroy of the restarted guest" xl_gone gr || show $T/destroy3.out
+else
+    not_ok "reboot + on_reboot=restart: the guest did not boot"
+    show $CON/guest-gr.log
 fi
 
 # ---- create -c -------------------------------------------------------------------
