@@ -134,61 +134,102 @@ ln -s "$cache/xen" "$work/xen"
 ln -s "$cache/vmlinux" "$work/vmlinux"
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot bootscrub=0 smap=0 smep=0"
 dom0_cmdline="console=hvc0 earlyprintk=xen loglevel=1"
-t0=$(date +%s.%N)
-"$QEMU" -accel tcg -cpu max -smp 1 -m 1536 -nodefaults -display none \
-    -monitor none -no-reboot -serial "file:$work/serial.log" \
-    -kernel "$work/xen" -append "$xen_cmdline" \
-    -initrd "$work/vmlinux $dom0_cmdline,$work/dom0.cpio" \
-    < /dev/null > "$work/qemu.log" 2>&1 &
-qpid=$!
-why=
-ready_at=
-while kill -0 "$qpid" 2> /dev/null; do
-    sleep 0.5
-    if [ -z "$ready_at" ] && grep -aq "VXLTEST dom0-ready" "$work/serial.log" 2> /dev/null; then
-        ready_at=$(secs "$t0")
-    fi
-    if grep -aq "VXLTEST end" "$work/serial.log" 2> /dev/null; then
-        # Dom0 powers the machine off; give it a moment
-        for _ in $(seq 40); do kill -0 "$qpid" 2> /dev/null || break; sleep 0.5; done
-        break
-    fi
-    if grep -aqE "Panic on CPU|Hardware Dom0 crashed|Kernel panic" "$work/serial.log" 2> /dev/null; then
-        why="crashed"
-        sleep 1
-        break
-    fi
-    if [ "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print (b - a > '"$timeout_s"') }')" = 1 ]; then
-        why="timed out after $timeout_s s"
-        break
-    fi
-done
-kill "$qpid" 2> /dev/null
-wait "$qpid" 2> /dev/null
-qpid=
-qemu_s=$(secs "$t0")
 
-# ---- the results ------------------------------------------------------------------
-tr -d '\r' < "$work/serial.log" | grep -ao 'VXLTEST .*' > "$work/results" || true
-if grep -q '^VXLTEST dom0-ready' "$work/results"; then
-    ok "Xen 4.17 booted under QEMU (TCG) and Dom0 started its daemons (at ${ready_at:-?} s)"
+# boot DIR: one boot, its serial log in DIR/serial.log; sets $why (a crash
+# or timeout), $ready_at and $qemu_s
+boot() {
+    local dir=$1 t0
+    mkdir -p "$dir"
+    why= ready_at=
+    t0=$(date +%s.%N)
+    "$QEMU" -accel tcg -cpu max -smp 1 -m 1536 -nodefaults -display none \
+        -monitor none -no-reboot -serial "file:$dir/serial.log" \
+        -kernel "$work/xen" -append "$xen_cmdline" \
+        -initrd "$work/vmlinux $dom0_cmdline,$work/dom0.cpio" \
+        < /dev/null > "$dir/qemu.log" 2>&1 &
+    qpid=$!
+    while kill -0 "$qpid" 2> /dev/null; do
+        sleep 0.5
+        if [ -z "$ready_at" ] && grep -aq "VXLTEST dom0-ready" "$dir/serial.log" 2> /dev/null; then
+            ready_at=$(secs "$t0")
+        fi
+        if grep -aq "VXLTEST end" "$dir/serial.log" 2> /dev/null; then
+            # Dom0 powers the machine off; give it a moment
+            for _ in $(seq 40); do kill -0 "$qpid" 2> /dev/null || break; sleep 0.5; done
+            break
+        fi
+        if grep -aqE "Panic on CPU|Hardware Dom0 crashed|Kernel panic" "$dir/serial.log" 2> /dev/null; then
+            why="crashed"
+            sleep 1
+            break
+        fi
+        if [ "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print (b - a > '"$timeout_s"') }')" = 1 ]; then
+            why="timed out after $timeout_s s"
+            break
+        fi
+    done
+    kill "$qpid" 2> /dev/null
+    wait "$qpid" 2> /dev/null
+    qpid=
+    qemu_s=$(secs "$t0")
+}
+
+# results DIR: the boot's TAP lines (numbered from 1) on stdout
+results() {
+    local dir=$1 line
+    n=0
+    tr -d '\r' < "$dir/serial.log" | grep -ao 'VXLTEST .*' > "$dir/results" || true
+    if grep -q '^VXLTEST dom0-ready' "$dir/results"; then
+        ok "Xen 4.17 booted under QEMU (TCG) and Dom0 started its daemons (at ${ready_at:-?} s)"
+    else
+        not_ok "Xen 4.17 booted under QEMU (TCG) and Dom0 started its daemons${why:+ ($why)}"
+    fi
+    grep '^VXLTEST boot-failed' "$dir/results" | sed 's/^VXLTEST /# /'
+    while IFS= read -r line; do
+        case $line in
+        "VXLTEST ok "*)     ok "${line#VXLTEST ok [0-9]* - }" ;;
+        "VXLTEST not ok "*) not_ok "${line#VXLTEST not ok [0-9]* - }" ;;
+        "VXLTEST # "*)      echo "${line#VXLTEST }" ;;
+        esac
+    done < "$dir/results"
+    if grep -q '^VXLTEST done' "$dir/results"; then
+        ok "the scenario ran to its end"
+    else
+        not_ok "the scenario ran to its end${why:+ (QEMU $why)}"
+        echo "# the serial log's last lines:"
+        tr -d '\r' < "$dir/serial.log" | tail -n 40 | sed 's/^/#   /'
+    fi
+    echo "# check-xen: QEMU ran ${qemu_s} s (Dom0 ready at ${ready_at:-?} s)"
+}
+
+# One boot runs the whole scenario.  Should any step fail, the boot is
+# repeated once (VXL_XEN_TRIES=1: never): a failure that the second boot
+# does not repeat is reported, in full, as "# known" lines (tests/run.sh
+# counts and lists them above its summary) instead of failing the run; a
+# failure that comes back fails it.  (Rare one-off failures of a guest's
+# destroy were seen under TCG; see the README.)
+tries=${VXL_XEN_TRIES:-2}
+boot "$work/boot1"
+results "$work/boot1" > "$work/boot1/tap"
+if grep -q '^not ok' "$work/boot1/tap" && [ "$tries" -ge 2 ]; then
+    boot "$work/boot2"
+    results "$work/boot2" > "$work/boot2/tap"
+    if grep -q '^not ok' "$work/boot2/tap"; then
+        failed=1
+        sed 's/^/# first boot: /' "$work/boot1/tap" | grep -v '^# first boot: ok '
+        cat "$work/boot2/tap"
+    else
+        failed=0
+        echo "# check-xen: the first boot failed (below), the second passed"
+        grep -E '^not ok' "$work/boot1/tap" | sed 's/^not ok [0-9]* - /# known: check-xen first boot: /'
+        grep -E '^#' "$work/boot1/tap" | sed 's/^# /#   /'
+        cat "$work/boot2/tap"
+        keep=1
+    fi
 else
-    not_ok "Xen 4.17 booted under QEMU (TCG) and Dom0 started its daemons${why:+ ($why)}"
+    failed=0
+    grep -q '^not ok' "$work/boot1/tap" && failed=1
+    cat "$work/boot1/tap"
 fi
-grep '^VXLTEST boot-failed' "$work/results" | sed 's/^VXLTEST /# /'
-while IFS= read -r line; do
-    case $line in
-    "VXLTEST ok "*)     ok "${line#VXLTEST ok [0-9]* - }" ;;
-    "VXLTEST not ok "*) not_ok "${line#VXLTEST not ok [0-9]* - }" ;;
-    "VXLTEST # "*)      echo "${line#VXLTEST }" ;;
-    esac
-done < "$work/results"
-if grep -q '^VXLTEST done' "$work/results"; then
-    ok "the scenario ran to its end"
-else
-    not_ok "the scenario ran to its end${why:+ (QEMU $why)}"
-    echo "# the serial log's last lines:"
-    tr -d '\r' < "$work/serial.log" | tail -n 40 | sed 's/^/#   /'
-    keep=1
-fi
-echo "# check-xen: QEMU ran ${qemu_s} s (Dom0 ready at ${ready_at:-?} s); ${n} results in $(secs "$t_start") s in all"
+echo "# check-xen: $(secs "$t_start") s in all"
+[ "$failed" = 0 ]
