@@ -221,7 +221,12 @@ vxl create $T/gp.cfg > $T/gp.out 2>&1
 check "create (on_poweroff=destroy guest)" test $? = 0 || show $T/gp.out
 vxl create $T/gq.cfg > $T/gq.out 2>&1
 check "create (on_poweroff=preserve guest)" test $? = 0 || show $T/gq.out
-if wait_until 180 xl_gone gp && grep -q "VXLGUEST poweroff-self gp" $CON/guest-gp.log; then
+# (xenconsoled may write a guest's last lines to its log after the domain
+# is gone or shut down: wait for both together)
+said()    { grep -q "$2" $CON/guest-$1.log 2> /dev/null; }
+gp_done() { xl_gone gp && said gp "VXLGUEST poweroff-self gp"; }
+gq_done() { state_has gq s && said gq "VXLGUEST poweroff-self gq"; }
+if wait_until 180 gp_done; then
     ok "on_poweroff=destroy: the guest that powered off is gone"
 else
     not_ok "on_poweroff=destroy: the guest that powered off is gone"
@@ -229,7 +234,7 @@ else
     $XL list | diag
     monlog gp
 fi
-if wait_until 180 state_has gq s && grep -q "VXLGUEST poweroff-self gq" $CON/guest-gq.log; then
+if wait_until 180 gq_done; then
     sleep 3
     if state_has gq s; then
         ok "on_poweroff=preserve: the guest stays, shut down ($(xl_state gq))"
@@ -253,7 +258,7 @@ if wait_until 180 booted gs; then
     timeout 120 vxl shutdown -w gs > $T/shutdown.out 2>&1
     rc=$?
     if [ $rc = 0 ] && { xl_gone gs || state_has gs s; } &&
-        grep -q "VXLGUEST poweroff-requested" $CON/guest-gs.log; then
+        wait_until 30 said gs "VXLGUEST poweroff-requested"; then
         ok "shutdown -w: returns once the guest has shut down"
     else
         not_ok "shutdown -w: exit $rc, state '$(xl_state gs)'"
@@ -298,6 +303,7 @@ mkcfg gc poweroff destroy
 timeout 180 vxl create -c $T/gc.cfg > $T/gc.console 2> $T/gc.err < /dev/null
 echo $? > $T/gc.rc
 if [ "$(cat $T/gc.rc)" != 143 ]; then
+    wait_until 30 said gc "VXLGUEST poweroff-self gc"
     tr -d '\r' < $T/gc.console | grep -v '^$' > $T/gc.seen
     tr -d '\r' < $CON/guest-gc.log | grep -v '^$' > $T/gc.log
     first=$(head -n 1 $T/gc.log)
