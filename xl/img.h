@@ -69,4 +69,15 @@ int img_rebase(int argc, char **argv);
  *     asserts the result is clean).  Deliberate.
  *  2. convert raw->qcow2 onto ext4 runs slower than qemu-img, which
  *     fallocate()s each newly allocated qcow2 data range before writing
- *     it (perf work in disk/qcow2-cluster.c, not a content difference). */
+ *     it (perf work in disk/qcow2-cluster.c, not a content difference).
+ *  3. convert into a qcow2 writes whole clusters, zeros included, where
+ *     qemu-img writes the non-zero 4 KiB blocks and leaves file holes:
+ *     same content, more allocated bytes (map of a preallocated target
+ *     splits differently).
+ *  4. Refused where qemu-img goes on (docs/disk-formats.md "Corrupt
+ *     images"): VMDK grains past EOF (qemu reads zeros), a qcow2 cut
+ *     inside its header, qcow v1 claiming 152 TiB, a qcow2 snapshot
+ *     table overlapping the header.
+ *  5. Not written: differencing VHDs (qemu-img can't create them either:
+ *     "Backing file not supported for file format 'vpc'"), multi-file
+ *     VMDK delta links through convert -B (twoGbMaxExtent* + -B). */
