@@ -881,6 +881,10 @@ static int vmdk_check(struct vdisk *d, unsigned fix, struct vdisk_check *res,
                              d->filename);
     memset(res, 0, sizeof(*res));
     uint64_t total = d->size / 512;
+    /* the extent's file length, asked once per extent (check writes
+     * nothing, so it cannot change meanwhile) */
+    struct vmdk_extent *len_e = NULL;
+    uint64_t len_v = 0;
     for (uint64_t sec = 0; sec < total;) {
         struct vmdk_extent *e = find_extent(s, sec);
         if (!e) {
@@ -914,8 +918,8 @@ static int vmdk_check(struct vdisk *d, unsigned fix, struct vdisk_check *res,
             host = (uint64_t)gte * 512;
         }
         if (allocated) {
-            uint64_t len = 0;
-            if (ext_length(e, &len, err) < 0) {
+            uint64_t len = len_v;
+            if (e != len_e && ext_length(e, &len, err) < 0) {
                 if (report)
                     vxl_diag_add(report, VXL_ERROR, NULL, 0, 0, NULL,
                                  "ERROR: could not get extent file length "
@@ -923,6 +927,8 @@ static int vmdk_check(struct vdisk *d, unsigned fix, struct vdisk_check *res,
                 res->corruptions++;
                 return -err->code;
             }
+            len_e = e;
+            len_v = len;
             if (host >= len) {
                 if (report)
                     vxl_diag_add(report, VXL_ERROR, NULL, 0, 0, NULL,
