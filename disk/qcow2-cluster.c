@@ -3,7 +3,6 @@
  * cluster compression (deflate: ISA-L, libdeflate or zlib; zstd). */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,14 +11,12 @@
 #ifdef HAVE_LIBDEFLATE
 #include <libdeflate.h>
 #endif
-#ifdef HAVE_ISAL
-#include <isa-l/igzip_lib.h>
-#endif
 #ifdef HAVE_ZSTD
 #include <zstd.h>
 #endif
 
 #include "common/util.h"
+#include "disk/compress.h"
 #include "disk/qcow2.h"
 
 /* ---- table cache ------------------------------------------------------ */
@@ -379,74 +376,6 @@ int qcow2_decompress_cluster(struct qcow2 *q, uint64_t l2e, uint8_t *out,
     return 0;
 }
 
-/* Per-thread compressors, freed when the thread exits. */
-struct tl_comp {
-#ifdef HAVE_ISAL
-    struct isal_zstream *isal;
-    uint8_t *isal_lvl;              /* the level-1 hash/token buffer */
-#endif
-#ifdef HAVE_LIBDEFLATE
-    struct libdeflate_compressor *ld;
-#endif
-#ifdef HAVE_ZSTD
-    ZSTD_CCtx *zc;
-#endif
-    z_stream *z;
-};
-static pthread_key_t comp_key;
-static pthread_once_t comp_once = PTHREAD_ONCE_INIT;
-
-static void tl_comp_free(void *p)
-{
-    struct tl_comp *t = p;
-#ifdef HAVE_ISAL
-    free(t->isal);
-    free(t->isal_lvl);
-#endif
-#ifdef HAVE_LIBDEFLATE
-    if (t->ld)
-        libdeflate_free_compressor(t->ld);
-#endif
-#ifdef HAVE_ZSTD
-    if (t->zc)
-        ZSTD_freeCCtx(t->zc);
-#endif
-    if (t->z) {
-        deflateEnd(t->z);
-        free(t->z);
-    }
-    free(t);
-}
-
-static void comp_key_init(void)
-{
-    pthread_key_create(&comp_key, tl_comp_free);
-}
-
-static struct tl_comp *tl_get(void)
-{
-    pthread_once(&comp_once, comp_key_init);
-    struct tl_comp *t = pthread_getspecific(comp_key);
-    if (!t) {
-        t = xcalloc(1, sizeof(*t));
-        pthread_setspecific(comp_key, t);
-    }
-    return t;
-}
-
-/* For the main thread, whose key destructor never runs: free at exit so
- * leak checkers stay quiet. */
-__attribute__((destructor)) static void comp_main_free(void)
-{
-    if (comp_once == PTHREAD_ONCE_INIT)
-        return;
-    struct tl_comp *t = pthread_getspecific(comp_key);
-    if (t) {
-        pthread_setspecific(comp_key, NULL);
-        tl_comp_free(t);
-    }
-}
-
 static int deflate_level(void)
 {
     static int level = -1;
@@ -457,50 +386,6 @@ static int deflate_level(void)
     }
     return level;
 }
-
-#ifdef HAVE_ISAL
-/* Raw deflate of one cluster with ISA-L's igzip, level 1, in one stateless
- * call.  The window is 4 KiB (hist_bits 12), the windowBits -12 that QEMU's
- * decoder is set up with, so no match reaches further back than any
- * qcow2 reader allows.  Returns the output length, 0 when the result does
- * not fit in limit bytes (the cluster is then stored uncompressed). */
-static size_t isal_compress(struct tl_comp *t, const uint8_t *src, size_t n,
-                            uint8_t *out, size_t limit)
-{
-    if (!t->isal) {
-        t->isal = xmalloc(sizeof(*t->isal));
-        t->isal_lvl = xmalloc(ISAL_DEF_LVL1_DEFAULT);
-    }
-    struct isal_zstream *z = t->isal;
-    isal_deflate_stateless_init(z);
-    z->level = 1;
-    z->level_buf = t->isal_lvl;
-    z->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-    z->hist_bits = 12;
-    z->gzip_flag = IGZIP_DEFLATE;
-    z->flush = NO_FLUSH;
-    z->end_of_stream = 1;
-    z->next_in = (uint8_t *)src;
-    z->avail_in = (uint32_t)n;
-    z->next_out = out;
-    z->avail_out = (uint32_t)limit;
-    if (isal_deflate_stateless(z) != COMP_OK)
-        return 0;
-    return limit - z->avail_out;
-}
-#endif
-
-#ifdef HAVE_ISAL
-/* ISA-L compresses clusters unless VXL_DEFLATE_LEVEL asks for a libdeflate
- * (or zlib) level. */
-static int use_isal(void)
-{
-    static int use = -1;
-    if (use < 0)
-        use = getenv("VXL_DEFLATE_LEVEL") == NULL;
-    return use;
-}
-#endif
 
 int qcow2_compress(const struct vdisk *d, const void *in, size_t n,
                    void *out, size_t out_cap, size_t *out_len,
@@ -518,54 +403,12 @@ int qcow2_compress(const struct vdisk *d, const void *in, size_t n,
     size_t limit = cs - 1;          /* must shrink, as QEMU requires */
     if (limit > out_cap)
         limit = out_cap;
-    struct tl_comp *t = tl_get();
-    size_t r = 0;
-    if (q->compression_type == 0) {
-#ifdef HAVE_ISAL
-        if (use_isal()) {
-            r = isal_compress(t, src, cs, out, limit);
-            goto done;
-        }
-#endif
-#ifdef HAVE_LIBDEFLATE
-        if (!t->ld)
-            t->ld = libdeflate_alloc_compressor(deflate_level());
-        if (t->ld)
-            r = libdeflate_deflate_compress(t->ld, src, cs, out, limit);
-#else
-        if (!t->z) {
-            t->z = xcalloc(1, sizeof(*t->z));
-            if (deflateInit2(t->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9,
-                             Z_DEFAULT_STRATEGY) != Z_OK) {
-                free(t->z);
-                t->z = NULL;
-                free(tmp);
-                return vdisk_err_set(err, ENOMEM, "deflateInit failed");
-            }
-        }
-        deflateReset(t->z);
-        t->z->next_in = (Bytef *)src;
-        t->z->avail_in = (uInt)cs;
-        t->z->next_out = out;
-        t->z->avail_out = (uInt)limit;
-        if (deflate(t->z, Z_FINISH) == Z_STREAM_END)
-            r = limit - t->z->avail_out;
-#endif
-    } else {
-#ifdef HAVE_ZSTD
-        if (!t->zc)
-            t->zc = ZSTD_createCCtx();
-        if (t->zc) {
-            ZSTD_CCtx_reset(t->zc, ZSTD_reset_session_only);
-            ZSTD_CCtx_setParameter(t->zc, ZSTD_c_compressionLevel, 3);
-            size_t z = ZSTD_compress2(t->zc, out, limit, src, cs);
-            r = ZSTD_isError(z) ? 0 : z;
-        }
-#endif
-    }
-#ifdef HAVE_ISAL
-done:
-#endif
+    (void)err;
+    size_t r;
+    if (q->compression_type == 0)
+        r = vd_deflate(VD_DEFLATE_RAW4K, deflate_level(), src, cs, out, limit);
+    else
+        r = vd_zstd(3, src, cs, out, limit);
     free(tmp);
     *out_len = r;
     return 0;

@@ -20,15 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
-#include <pthread.h>
-#ifdef HAVE_LIBDEFLATE
-#include <libdeflate.h>
-#endif
-#ifdef HAVE_ISAL
-#include <isa-l/igzip_lib.h>
-#endif
 
 #include "common/util.h"
+#include "disk/compress.h"
 #include "disk/vmdk.h"
 
 #define GRAIN_SEC   128u
@@ -391,89 +385,6 @@ static int put_compressed(struct vdisk *d, struct vmdk_extent *e, uint64_t g,
     return rc;
 }
 
-#ifdef HAVE_ISAL
-/* ISA-L igzip, level 1, zlib wrapper, in one stateless call: ~10x
- * libdeflate level 6 on these grains, output about 1% larger (what
- * qemu-img's zlib level 6 makes is ~0.5% smaller still).  A 32 KiB
- * window, which every zlib reader accepts.  The level buffer is per
- * thread, since compression runs on convert's workers. */
-struct isal_tl {
-    struct isal_zstream z;
-    uint8_t lvl[ISAL_DEF_LVL1_DEFAULT];
-};
-static pthread_key_t isal_key;
-static pthread_once_t isal_once = PTHREAD_ONCE_INIT;
-
-static void isal_key_init(void)
-{
-    (void)pthread_key_create(&isal_key, free);
-}
-
-/* For the main thread, whose key destructor never runs. */
-__attribute__((destructor)) static void isal_main_free(void)
-{
-    if (isal_once == PTHREAD_ONCE_INIT)
-        return;
-    free(pthread_getspecific(isal_key));
-    pthread_setspecific(isal_key, NULL);
-}
-
-static int isal_zlib(const uint8_t *src, size_t n, void *out, size_t cap,
-                     size_t *olen)
-{
-    pthread_once(&isal_once, isal_key_init);
-    struct isal_tl *t = pthread_getspecific(isal_key);
-    if (!t) {
-        t = xmalloc(sizeof(*t));
-        pthread_setspecific(isal_key, t);
-    }
-    struct isal_zstream *z = &t->z;
-    isal_deflate_stateless_init(z);
-    z->level = 1;
-    z->level_buf = t->lvl;
-    z->level_buf_size = sizeof(t->lvl);
-    z->gzip_flag = IGZIP_ZLIB;
-    z->flush = NO_FLUSH;
-    z->end_of_stream = 1;
-    z->next_in = (uint8_t *)src;
-    z->avail_in = (uint32_t)n;
-    z->next_out = out;
-    z->avail_out = (uint32_t)cap;
-    if (isal_deflate_stateless(z) != COMP_OK)
-        return -1;
-    *olen = cap - z->avail_out;
-    return 0;
-}
-#endif
-
-#ifdef HAVE_LIBDEFLATE
-/* One compressor per thread (compress may run on convert's workers). */
-static pthread_key_t ld_key;
-static pthread_once_t ld_once = PTHREAD_ONCE_INIT;
-
-static void ld_free(void *p)
-{
-    libdeflate_free_compressor(p);
-}
-
-static void ld_key_init(void)
-{
-    (void)pthread_key_create(&ld_key, ld_free);
-}
-
-static struct libdeflate_compressor *ld_get(void)
-{
-    pthread_once(&ld_once, ld_key_init);
-    struct libdeflate_compressor *c = pthread_getspecific(ld_key);
-    if (!c) {
-        c = libdeflate_alloc_compressor(6);
-        if (c)
-            pthread_setspecific(ld_key, c);
-    }
-    return c;
-}
-#endif
-
 /* zlib-format (RFC 1950) deflate of one grain, as VMware and QEMU write. */
 static int deflate_grain(const void *in, size_t n, size_t gbytes, void *out,
                          size_t cap, size_t *olen)
@@ -485,29 +396,11 @@ static int deflate_grain(const void *in, size_t n, size_t gbytes, void *out,
         memcpy(tmp, in, n);
         src = tmp;
     }
-#ifdef HAVE_ISAL
-    if (!getenv("VXL_DEFLATE_LEVEL")) {
-        int r = isal_zlib(src, gbytes, out, cap, olen);
-        free(tmp);
-        return r;
-    }
-#endif
-#ifdef HAVE_LIBDEFLATE
-    struct libdeflate_compressor *c = ld_get();
-    if (c) {
-        size_t l = libdeflate_zlib_compress(c, src, gbytes, out, cap);
-        free(tmp);
-        if (l == 0)
-            return -1;      /* does not fit in cap */
-        *olen = l;
-        return 0;
-    }
-#endif
-    uLongf l = (uLongf)cap;
-    int r = compress2(out, &l, src, (uLong)gbytes, Z_DEFAULT_COMPRESSION);
+    /* libdeflate level 6 when ISA-L is not used */
+    size_t l = vd_deflate(VD_DEFLATE_ZLIB, 6, src, gbytes, out, cap);
     free(tmp);
-    if (r != Z_OK)
-        return -1;
+    if (l == 0)
+        return -1;          /* does not fit in cap, or the codec failed */
     *olen = l;
     return 0;
 }
