@@ -68,34 +68,6 @@ static int write_file_atomic(const char *path, const char *data, size_t len,
     return rc;
 }
 
-/* Whole file as a string; NULL with errno set on failure. */
-static char *read_file(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    strbuf sb = {0};
-    char buf[4096];
-
-    if (fd < 0)
-        return NULL;
-    for (;;) {
-        ssize_t r = read(fd, buf, sizeof buf);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            close(fd);
-            sb_free(&sb);
-            errno = e;
-            return NULL;
-        }
-        if (r == 0)
-            break;
-        sb_append(&sb, buf, (size_t)r);
-    }
-    close(fd);
-    return sb_steal(&sb);
-}
-
 static int rm_rf(const char *path)
 {
     DIR *dir = opendir(path);
@@ -407,7 +379,7 @@ int vxl_state_read(vxl_state *st, uint32_t domid, vxl_domrec *rec,
                    vxl_diags *d)
 {
     char *path = record_path(st, domid);
-    char *text = read_file(path);
+    char *text = read_file_str(path);
     int rc;
 
     if (!text) {
@@ -578,7 +550,7 @@ static uint32_t name_taken(vxl_domrec *v, size_t n, const char *name)
 static uint32_t read_next_domid(vxl_state *st)
 {
     char *path = xasprintf("%s/next-domid", st->dir);
-    char *text = read_file(path);
+    char *text = read_file_str(path);
     unsigned long id = text ? strtoul(text, NULL, 10) : 0;
     free(text);
     free(path);

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 static void oom(void)
 {
@@ -124,4 +127,31 @@ void sb_free(strbuf *sb)
     free(sb->s);
     sb->s = NULL;
     sb->len = sb->cap = 0;
+}
+
+char *read_file_str(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    strbuf sb = {0};
+    char buf[4096];
+
+    if (fd < 0)
+        return NULL;
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            sb_free(&sb);
+            errno = e;
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        sb_append(&sb, buf, (size_t)r);
+    }
+    close(fd);
+    return sb_steal(&sb);
 }

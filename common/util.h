@@ -35,4 +35,8 @@ void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2
 char *sb_steal(strbuf *sb);
 void sb_free(strbuf *sb);
 
+/* A whole file as a NUL-terminated string ("" when empty); NULL with
+ * errno set when it cannot be opened or read. */
+char *read_file_str(const char *path);
+
 #endif

@@ -116,18 +116,9 @@ static char *cache_key(const char *src, const char *src_format,
 
 static bool key_matches(const char *keyfile, const char *key)
 {
-    FILE *f = fopen(keyfile, "rb");
-    strbuf sb = {0};
-    char buf[4096];
-    size_t n;
-
-    if (!f)
-        return false;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_append(&sb, buf, n);
-    fclose(f);
-    bool ok = sb.s && !strcmp(sb.s, key);
-    sb_free(&sb);
+    char *t = read_file_str(keyfile);
+    bool ok = t && *t && !strcmp(t, key);
+    free(t);
     return ok;
 }
 

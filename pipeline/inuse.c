@@ -13,21 +13,6 @@
 #include "common/util.h"
 #include "pipeline/pipeline.h"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    strbuf sb = {0};
-    char buf[8192];
-    size_t n;
-
-    if (!f)
-        return NULL;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_append(&sb, buf, n);
-    fclose(f);
-    return sb_steal(&sb);
-}
-
 static const char *jstr(yajl_val obj, const char *key)
 {
     const char *path[] = { key, NULL };
@@ -97,7 +82,7 @@ int vxl_inuse_disks(const char *rundir, vxl_inuse_disk **v, size_t *n,
             continue;
         char *domdir = vxl_state_domdir(st, recs[i].domid);
         char *cfgpath = xasprintf("%s/config.json", domdir);
-        char *json = slurp(cfgpath);
+        char *json = read_file_str(cfgpath);
         if (json)
             add_domain_disks(&recs[i], json, v, n);
         free(json);
