@@ -8,6 +8,7 @@
 #include <libdeflate.h>
 #endif
 #ifdef HAVE_ISAL
+#include <dlfcn.h>
 #include <isa-l/igzip_lib.h>
 #endif
 #ifdef HAVE_ZSTD
@@ -87,6 +88,45 @@ __attribute__((destructor)) static void comp_main_free(void)
 }
 
 #ifdef HAVE_ISAL
+/* ISA-L is loaded on the first compressed write, not linked: only `-c'
+ * and streamOptimized outputs need it and every other command would pay
+ * for loading it at start.  Without the library (or with
+ * VXL_DEFLATE_LEVEL set) libdeflate or zlib compresses instead. */
+#ifndef ISAL_SONAME
+#define ISAL_SONAME "libisal.so.2"
+#endif
+static struct {
+    void (*init)(struct isal_zstream *);
+    int (*deflate)(struct isal_zstream *);
+} isal;
+static pthread_once_t isal_once = PTHREAD_ONCE_INIT;
+
+static void isal_load(void)
+{
+    if (getenv("VXL_DEFLATE_LEVEL"))
+        return;
+    void *h = dlopen(ISAL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return;
+    void *i = dlsym(h, "isal_deflate_stateless_init");
+    void *d = dlsym(h, "isal_deflate_stateless");
+    if (!i || !d) {
+        dlclose(h);
+        return;
+    }
+    /* the handle stays open for the life of the process */
+    isal.init = (void (*)(struct isal_zstream *))i;
+    isal.deflate = (int (*)(struct isal_zstream *))d;
+}
+
+/* ISA-L compresses when it could be loaded and VXL_DEFLATE_LEVEL does not
+ * ask for a libdeflate (or zlib) level. */
+static int use_isal(void)
+{
+    pthread_once(&isal_once, isal_load);
+    return isal.deflate != NULL;
+}
+
 /* ISA-L's igzip, level 1, in one stateless call: ~10x libdeflate level 6
  * on disk data, output a few per cent larger.  The raw form keeps a
  * 4 KiB window (hist_bits 12); the zlib form uses the default 32 KiB,
@@ -100,7 +140,7 @@ static size_t igzip_oneshot(struct tl_comp *t, enum vd_deflate_form form,
         t->isal_lvl = xmalloc(ISAL_DEF_LVL1_DEFAULT);
     }
     struct isal_zstream *z = t->isal;
-    isal_deflate_stateless_init(z);
+    isal.init(z);
     z->level = 1;
     z->level_buf = t->isal_lvl;
     z->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
@@ -116,19 +156,9 @@ static size_t igzip_oneshot(struct tl_comp *t, enum vd_deflate_form form,
     z->avail_in = (uint32_t)n;
     z->next_out = out;
     z->avail_out = (uint32_t)cap;
-    if (isal_deflate_stateless(z) != COMP_OK)
+    if (isal.deflate(z) != COMP_OK)
         return 0;
     return cap - z->avail_out;
-}
-
-/* ISA-L compresses unless VXL_DEFLATE_LEVEL asks for a libdeflate (or
- * zlib) level. */
-static int use_isal(void)
-{
-    static int use = -1;
-    if (use < 0)
-        use = getenv("VXL_DEFLATE_LEVEL") == NULL;
-    return use;
 }
 #endif
 
