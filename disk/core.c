@@ -774,6 +774,44 @@ int vdisk_pwrite_compressed(struct vdisk *d, const void *buf, size_t n,
 
 /* ---- block status ------------------------------------------------------------- */
 
+/* One layer's own status of [off, off + l).  A read-only layer keeps its
+ * last answer: walking a chain, every run a lower layer answers sends the
+ * next request back to the top, and without it each upper layer would
+ * rescan its whole unallocated run again (`map` of the benchmark's
+ * 3-image chain: 36.7 M -> 13.2 M instructions).  The answers are the
+ * same: a run that ended before the requested length ends there for any
+ * start inside it; one cut by the request is reused only within it. */
+static int layer_status(struct vdisk *layer, uint64_t off, uint64_t l,
+                        struct vdisk_extent *ext, struct vdisk_err *err)
+{
+    typeof(layer->bs_cache) *c = &layer->bs_cache;
+    if (c->valid && off >= c->off && off - c->off < c->len &&
+        (!c->clipped || l <= c->len - (off - c->off))) {
+        uint64_t rest = c->len - (off - c->off);
+        ext->off = off;
+        ext->len = rest < l ? rest : l;
+        ext->flags = c->flags;
+        ext->host_offset = (c->flags & VDISK_EXT_OFFSET)
+                               ? c->host_offset + (off - c->off) : 0;
+        return 0;
+    }
+    int rc = layer->drv->block_status(layer, off, l, ext, err);
+    if (rc < 0)
+        return rc;
+    if (ext->len == 0 || ext->len > l || ext->off != off)
+        return vdisk_err_set(err, EIO, "'%s': driver returned a bad extent",
+                             layer->filename);
+    if (!(layer->flags & VDISK_RDWR)) {
+        c->valid = true;
+        c->clipped = ext->len == l;
+        c->flags = ext->flags;
+        c->off = ext->off;
+        c->len = ext->len;
+        c->host_offset = ext->host_offset;
+    }
+    return 0;
+}
+
 int vdisk_block_status(struct vdisk *d, uint64_t off, uint64_t len,
                        bool chain, struct vdisk_extent *ext,
                        struct vdisk_err *err)
@@ -799,12 +837,9 @@ int vdisk_block_status(struct vdisk *d, uint64_t off, uint64_t len,
             uint64_t l = len;
             if (l > layer->size - off)
                 l = layer->size - off;
-            rc = layer->drv->block_status(layer, off, l, ext, err);
+            rc = layer_status(layer, off, l, ext, err);
             if (rc < 0)
                 return rc;
-            if (ext->len == 0 || ext->len > l || ext->off != off)
-                return vdisk_err_set(err, EIO, "'%s': driver returned a bad "
-                                     "extent", layer->filename);
         }
         ext->depth = depth;
         ext->layer = layer;

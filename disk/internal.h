@@ -31,6 +31,15 @@ struct vdisk {
 
     struct vd_window *win;      /* windowed image (fd is -1), or NULL */
 
+    /* The driver's last block-status answer, kept for read-only images
+     * only (core.c, layer_status) */
+    struct {
+        bool valid;
+        bool clipped;           /* the run may go on past off + len */
+        unsigned flags;
+        uint64_t off, len, host_offset;
+    } bs_cache;
+
     /* Set by the core. */
     char *backing_path;         /* resolved backing_name */
     struct vdisk *backing;

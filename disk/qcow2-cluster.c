@@ -251,6 +251,23 @@ static int qcow2_map(struct qcow2 *q, uint64_t off, uint64_t len,
             if (type == QT_COMPRESSED)
                 step = cs - (pos & (cs - 1));
             pos += step;
+            /* plain (not extended) entries: run along the ones that
+             * continue this run without classifying each: the same flags
+             * and, for a cluster with a host offset, the next cluster's
+             * (no carry out of the offset field: the flags would change);
+             * without one, the same value */
+            if (!q->extl2 && type != QT_COMPRESSED) {
+                uint64_t lim = end < tab_end ? end : tab_end;
+                uint64_t inc = hosted ? cs : 0, prev = e;
+                while (pos < lim) {
+                    uint64_t n = l2_entry(q, t, (pos / cs) &
+                                                    ((1ull << q->l2_bits) - 1));
+                    if (n != prev + inc || ((n ^ prev) & ~L2E_OFFSET_MASK))
+                        break;
+                    prev = n;
+                    pos += cs;
+                }
+            }
         }
     }
 done:

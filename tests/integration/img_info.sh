@@ -45,6 +45,23 @@ same "map human chain" "map top.qcow2"
 same "map human compressed refuses" "map c.qcow2"
 same "map --start-offset/--max-length" \
      "map --output=json --start-offset=1M --max-length=8200k top.qcow2"
+# A chain whose layers interleave short runs: every run a lower layer
+# answers sends block status back through the upper ones (whose answers
+# vxl keeps per read-only layer); 4 KiB clusters, runs of every kind.
+"$QI" create -q -f qcow2 -o cluster_size=4k i0.qcow2 24M
+qw i0.qcow2 "write -P 1 0 3M" "write -z 5M 1M" "write -P 2 9M 4M"
+"$QI" create -q -f qcow2 -o cluster_size=4k -b i0.qcow2 -F qcow2 i1.qcow2
+c1=(); for ((k = 0; k < 24 * 1024; k += 172)); do c1+=("write -P 3 ${k}k 8k"); done
+qw i1.qcow2 "${c1[@]}" "write -z 12M 40k" "discard 2M 64k"
+"$QI" create -q -f qcow2 -o cluster_size=4k -b i1.qcow2 -F qcow2 i2.qcow2 30M
+c2=(); for ((k = 36; k < 30 * 1024; k += 100)); do c2+=("write -P 4 ${k}k 4k"); done
+qw i2.qcow2 "${c2[@]}" "write -z 700k 12k"
+same "map interleaved chain" "map --output=json i2.qcow2"
+same "map interleaved chain, human" "map i2.qcow2"
+for r in "--start-offset=1000k --max-length=3M" "--start-offset=4k --max-length=5k" \
+         "--start-offset=12M --max-length=100k" "--start-offset=23M"; do
+    same "map interleaved chain $r" "map --output=json $r i2.qcow2"
+done
 "$QI" create -q -f raw empty.raw 0
 same "map json of an empty image" "map --output=json empty.raw"
 same "map human of an empty image" "map empty.raw"
