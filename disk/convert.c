@@ -102,6 +102,12 @@ struct seg {                    /* one write the writer will perform */
     size_t clen;                /* compressed length */
 };
 
+struct rwrite {                 /* data bound for reserved host space */
+    size_t buf_off;             /* in item->buf */
+    size_t len;
+    uint64_t host;              /* offset in the destination's file */
+};
+
 enum item_state { IT_FREE, IT_READY, IT_RUNNING, IT_DONE, IT_WRITING };
 enum item_kind { ITEM_DATA, ITEM_ZERO };
 
@@ -115,6 +121,9 @@ struct item {
     size_t cbuf_cap;
     struct seg *segs;
     size_t nsegs, segs_cap;
+    struct rwrite *rw;          /* reserved data writes, done outside the
+                                   write turn */
+    size_t nrw, rw_cap;
     int rc;
     struct vdisk_err err;
 };
@@ -161,6 +170,11 @@ struct job {
      * turn"), so the caller's thread never sits between a finished item
      * and its write */
     bool parallel_write;
+    /* clustered destination that can reserve (qcow2): the turn only
+     * allocates clusters for an item's data, whose bytes its worker then
+     * writes without the turn, so data writes overlap (with O_DIRECT,
+     * two disk writes in flight instead of one) */
+    bool reserve;
     uint64_t written;                   /* data bytes written (atomic) */
     uint64_t direct_after;              /* then vdisk_set_direct_data */
     const char *dst_path;               /* the file being written */
@@ -276,6 +290,45 @@ static int process_item(struct job *j, struct source *src, struct item *it)
 /* ---------------------------------------------------------------- */
 /* writing (caller's thread)                                         */
 
+/* A data segment on a reserving destination: host space now, the bytes
+ * later (write_reserved); what the driver won't reserve is written now. */
+static int reserve_seg(struct job *j, struct vdisk *dst, struct item *it,
+                       const struct seg *s, struct vdisk_err *err)
+{
+    uint64_t off = s->off, left = s->len;
+    size_t bo = s->buf_off;
+    while (left) {
+        uint64_t host, got;
+        int rc = vdisk_reserve_data(dst, off, left, &host, &got, err);
+        if (rc == -ENOTSUP)
+            return vdisk_pwrite(dst, it->buf + bo, left, off, err);
+        if (rc < 0)
+            return rc;
+        if (it->nrw == it->rw_cap) {
+            it->rw_cap = it->rw_cap ? 2 * it->rw_cap : 8;
+            it->rw = xrealloc(it->rw, it->rw_cap * sizeof(*it->rw));
+        }
+        it->rw[it->nrw++] = (struct rwrite){ bo, (size_t)got, host };
+        off += got;
+        bo += got;
+        left -= got;
+    }
+    (void)j;
+    return 0;
+}
+
+static int write_reserved(struct job *j, struct item *it,
+                          struct vdisk_err *err)
+{
+    for (size_t k = 0; k < it->nrw; k++) {
+        int rc = vdisk_write_reserved(j->dst, it->buf + it->rw[k].buf_off,
+                                      it->rw[k].len, it->rw[k].host, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int write_item(struct job *j, struct vdisk *dst, struct item *it,
                       struct vdisk_err *err)
 {
@@ -291,7 +344,10 @@ static int write_item(struct job *j, struct vdisk *dst, struct item *it,
         int rc;
         switch (s->kind) {
         case SEG_DATA:
-            rc = vdisk_pwrite(dst, it->buf + s->buf_off, s->len, s->off, err);
+            rc = j->reserve && dst == j->dst
+                     ? reserve_seg(j, dst, it, s, err)
+                     : vdisk_pwrite(dst, it->buf + s->buf_off, s->len, s->off,
+                                    err);
             break;
         case SEG_COMPRESSED:
             rc = vdisk_write_compressed(dst, s->off, it->cbuf + s->buf_off,
@@ -346,15 +402,36 @@ static void write_ready_locked(struct job *j)
             return;
         j->writing = true;
         it->state = IT_WRITING;
+        it->nrw = 0;
         pthread_mutex_unlock(&j->lock);
         struct vdisk_err e = it->err;
         int rc = it->rc < 0 ? it->rc : write_item(j, j->dst, it, &e);
         pthread_mutex_lock(&j->lock);
         j->writing = false;
-        fail_locked(j, rc, &e);
         j->write_seq++;
+        if (rc == 0 && it->nrw) {
+            /* the turn is free for the next item (an idle worker may
+             * take it) while this one's data goes out */
+            pthread_cond_broadcast(&j->cond_work);
+            pthread_mutex_unlock(&j->lock);
+            rc = write_reserved(j, it, &e);
+            pthread_mutex_lock(&j->lock);
+        }
+        fail_locked(j, rc, &e);
         retire_locked(j, it);
     }
+}
+
+/* Whether a finished item waits for a free write turn (lock held). */
+static bool turn_waiting_locked(const struct job *j)
+{
+    if (j->writing || j->failed)
+        return false;
+    for (size_t k = 0; k < j->nitems; k++)
+        if (j->items[k].state == IT_DONE &&
+            (j->o->out_of_order || j->items[k].seq == j->write_seq))
+            return true;
+    return false;
 }
 
 static void *worker_main(void *arg)
@@ -377,6 +454,10 @@ static void *worker_main(void *arg)
         if (!it) {
             if (j->stop)
                 break;
+            if (!dst && turn_waiting_locked(j)) {
+                write_ready_locked(j);
+                continue;
+            }
             pthread_cond_wait(&j->cond_work, &j->lock);
             continue;
         }
@@ -1036,6 +1117,8 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
         (void)vdisk_set_direct_data(j.dst, true, err);
     j.parallel_write = nworkers > 1 && !strcmp(vdisk_format(j.dst), "raw") &&
                        !j.compress;
+    j.reserve = nworkers > 1 && !j.parallel_write && vdisk_can_reserve(j.dst) &&
+                !getenv("VXL_NO_RESERVE");          /* for experiments */
     if (nworkers > 1 && (rc = start_workers(&j, nworkers, err)) < 0)
         goto out;
 
@@ -1100,6 +1183,7 @@ out:
         free(j.items[k].buf);
         free(j.items[k].cbuf);
         free(j.items[k].segs);
+        free(j.items[k].rw);
     }
     free(j.items);
     return rc;

@@ -519,12 +519,20 @@ int vdisk_set_direct_data(struct vdisk *d, bool on, struct vdisk_err *err)
     /* the same open file, whatever its name is by now */
     char path[64];
     snprintf(path, sizeof(path), "/proc/self/fd/%d", d->fd);
-    d->direct_fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
-    d->direct_on = d->direct_fd >= 0;
+    int fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+    if (fd >= 0) {
+        /* published after the descriptor: vdisk_write_reserved() may be
+         * running on other threads */
+        d->direct_fd = fd;
+        __atomic_store_n(&d->direct_on, true, __ATOMIC_RELEASE);
+    }
     return 0;
 }
 
-bool vdisk_direct_data(const struct vdisk *d) { return d->direct_on; }
+bool vdisk_direct_data(const struct vdisk *d)
+{
+    return __atomic_load_n(&d->direct_on, __ATOMIC_ACQUIRE);
+}
 
 #define DIRECT_ALIGN 4096u
 
@@ -532,7 +540,7 @@ int vd_pwrite_data(struct vdisk *d, int fd, const void *buf, size_t n,
                    uint64_t off, const char *name, struct vdisk_err *err)
 {
     const uint8_t *p = buf;
-    if (!d->direct_on || fd != d->fd || n < DIRECT_ALIGN)
+    if (!vdisk_direct_data(d) || fd != d->fd || n < DIRECT_ALIGN)
         return vd_pwrite_fd(fd, buf, n, off, name, err);
     uint64_t a = (off + DIRECT_ALIGN - 1) & ~(uint64_t)(DIRECT_ALIGN - 1);
     uint64_t b = (off + n) & ~(uint64_t)(DIRECT_ALIGN - 1);
@@ -730,6 +738,36 @@ int vdisk_compress_cluster(const struct vdisk *d, const void *in, size_t n,
     if (n == 0 || n > d->cluster_size || out_cap < d->cluster_size)
         return vdisk_err_set(err, EINVAL, "compress: bad buffer sizes");
     return d->drv->compress(d, in, n, out, out_cap, out_len, err);
+}
+
+bool vdisk_can_reserve(const struct vdisk *d)
+{
+    return d->drv->reserve && (d->flags & VDISK_RDWR) && !d->win;
+}
+
+int vdisk_reserve_data(struct vdisk *d, uint64_t off, uint64_t len,
+                       uint64_t *host, uint64_t *got, struct vdisk_err *err)
+{
+    int rc = check_range(d, len, off, true, "write", err);
+    if (rc < 0)
+        return rc;
+    if (!vdisk_can_reserve(d) || !d->cluster_size || len == 0 ||
+        off % d->cluster_size ||
+        (len % d->cluster_size && off + len != d->size))
+        return vdisk_err_set(err, ENOTSUP, "'%s': cannot reserve %llu bytes "
+                             "at %llu", d->filename, (unsigned long long)len,
+                             (unsigned long long)off);
+    rc = d->drv->reserve(d, off, len, host, got, err);
+    if (rc == 0 && (*got == 0 || *got > len))
+        return vdisk_err_set(err, EIO, "'%s': driver reserved a bad range",
+                             d->filename);
+    return rc;
+}
+
+int vdisk_write_reserved(struct vdisk *d, const void *buf, size_t n,
+                         uint64_t host, struct vdisk_err *err)
+{
+    return vd_pwrite_data(d, d->fd, buf, n, host, d->filename, err);
 }
 
 int vdisk_write_compressed(struct vdisk *d, uint64_t off, const void *cdata,

@@ -246,6 +246,25 @@ int vdisk_compress_cluster(const struct vdisk *d, const void *in, size_t n,
  * store them with vdisk_write_compressed() instead of leaving the work to
  * vdisk_pwrite() on one thread. */
 bool vdisk_compresses_writes(const struct vdisk *d);
+/* Parallel data writes into an image being filled (convert): the
+ * handle's owner reserves host space for guest data and points the
+ * image's metadata at it, then any thread writes the bytes there with
+ * vdisk_write_reserved(), concurrently with other such writes and with
+ * the owner's further calls.  Until its data is written a reserved range
+ * reads whatever the file holds there, so this is for new images only.
+ *
+ * vdisk_reserve_data() reserves a run at the start of [off, off + len)
+ * (whole clusters: off cluster-aligned, len a cluster multiple or
+ * reaching the end of the image; clusters not allocated in d itself):
+ * *got bytes from off, contiguous at host offset *host of d's own file.
+ * ENOTSUP where the driver or the range doesn't allow it: write those
+ * with vdisk_pwrite().  vdisk_can_reserve(): whether the driver has it at
+ * all (qcow2 without an external data file). */
+bool vdisk_can_reserve(const struct vdisk *d);
+int vdisk_reserve_data(struct vdisk *d, uint64_t off, uint64_t len,
+                       uint64_t *host, uint64_t *got, struct vdisk_err *err);
+int vdisk_write_reserved(struct vdisk *d, const void *buf, size_t n,
+                         uint64_t host, struct vdisk_err *err);
 /* Store an already compressed cluster (from vdisk_compress_cluster). */
 int vdisk_write_compressed(struct vdisk *d, uint64_t off, const void *cdata,
                            size_t clen, struct vdisk_err *err);
@@ -537,6 +556,10 @@ struct vdisk_driver {
     int  (*write_compressed)(struct vdisk *d, uint64_t off,
                              const void *cdata, size_t clen,
                              struct vdisk_err *err);
+    /* optional: vdisk_reserve_data (whole clusters, checked by the
+     * core); ENOTSUP for what the driver leaves to pwrite */
+    int  (*reserve)(struct vdisk *d, uint64_t off, uint64_t len,
+                    uint64_t *host, uint64_t *got, struct vdisk_err *err);
 
     int  (*create)(const char *path, const struct vdisk_create_opts *o,
                    struct vdisk_err *err);

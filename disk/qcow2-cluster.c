@@ -848,6 +848,48 @@ int qcow2_pwrite(struct vdisk *d, const void *buf, size_t n, uint64_t off,
     return 0;
 }
 
+/* vdisk_reserve_data: a run of whole clusters that hold nothing in this
+ * image (unallocated, or zero without a host cluster) gets fresh host
+ * clusters and its L2 entries point at them at once; the caller writes
+ * the data later, from any thread.  Images with a data file are left to
+ * pwrite (their guest data sits at guest offsets in another file). */
+int qcow2_reserve(struct vdisk *d, uint64_t off, uint64_t len,
+                  uint64_t *host, uint64_t *got, struct vdisk_err *err)
+{
+    struct qcow2 *q = Q(d);
+    uint64_t cs = q->cluster_size, l2n = 1ull << q->l2_bits;
+    if (qcow2_has_df(q))
+        return vdisk_err_set(err, ENOTSUP, "'%s': data file", q->name);
+    uint64_t l1i = off / (cs << q->l2_bits);
+    uint64_t l2i = (off / cs) & (l2n - 1);
+    struct qc_entry *t;
+    int rc = qcow2_l2_for_write(q, l1i, &t, err);
+    if (rc < 0)
+        return rc;
+    uint64_t want = (len + cs - 1) / cs, maxc = qcow2_max_alloc(q), cnt = 0;
+    while (cnt < want && cnt < maxc && l2i + cnt < l2n &&
+           !(l2_entry(q, t->buf, l2i + cnt) &
+             (L2E_OFFSET_MASK | QCOW_OFLAG_COMPRESSED)))
+        cnt++;
+    if (cnt == 0)
+        return vdisk_err_set(err, ENOTSUP, "'%s': cluster at %llu is "
+                             "allocated", q->name, (unsigned long long)off);
+    uint64_t h;
+    if ((rc = qcow2_alloc_clusters(q, cnt, &h, err)) < 0)
+        return rc;
+    /* the allocation may have evicted the table */
+    if ((rc = qc_get(q, &q->l2c, q->l1[l1i] & L1E_OFFSET_MASK, false, &t,
+                     err)) < 0)
+        return rc;
+    for (uint64_t k = 0; k < cnt; k++)
+        l2_set(q, t->buf, l2i + k, (h + k * cs) | QCOW_OFLAG_COPIED,
+               full_bitmap(q));
+    t->dirty = true;
+    *host = h;
+    *got = cnt * cs < len ? cnt * cs : len;
+    return 0;
+}
+
 /* ---- zeroes, discard ------------------------------------------------------- */
 
 enum { ZM_ZERO_UNMAP, ZM_ZERO_KEEP, ZM_DEALLOC };

@@ -952,6 +952,7 @@ const struct vdisk_driver vdisk_qcow2_driver = {
     .block_status = qcow2_block_status,
     .compress = qcow2_compress,
     .write_compressed = qcow2_write_compressed,
+    .reserve = qcow2_reserve,
     .create = qcow2_create,
     .measure = qcow2_measure,
     .get_info = qcow2_get_info,

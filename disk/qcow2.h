@@ -185,6 +185,8 @@ int  qcow2_block_status(struct vdisk *d, uint64_t off, uint64_t len,
 int  qcow2_compress(const struct vdisk *d, const void *in, size_t n,
                     void *out, size_t out_cap, size_t *out_len,
                     struct vdisk_err *err);
+int  qcow2_reserve(struct vdisk *d, uint64_t off, uint64_t len,
+                   uint64_t *host, uint64_t *got, struct vdisk_err *err);
 int  qcow2_write_compressed(struct vdisk *d, uint64_t off, const void *cdata,
                             size_t clen, struct vdisk_err *err);
 int  qcow2_make_empty(struct vdisk *d, struct vdisk_err *err);
