@@ -579,10 +579,11 @@ static int ova_convert(struct vimport_source *s,
     p->stats = (struct vova_tap_stats){0};
     for (size_t i = 0; i < f->nmembers; i++)
         if (mem[i]->state == M_BAD) {
+            int rc = vdisk_err_set(err, EINVAL, "'%s' does not match the "
+                                   "manifest", mem[i]->name);
             free(seg);
             free(mem);
-            return vdisk_err_set(err, EINVAL, "'%s' does not match the "
-                                 "manifest", mem[i]->name);
+            return rc;
         }
     if (f->gzip) {
         int rc = convert_gzip(s, req, mem, err);
