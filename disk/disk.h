@@ -558,6 +558,10 @@ struct vdisk_driver {
 
     int  (*set_backing)(struct vdisk *d, const char *name, const char *fmt,
                         struct vdisk_err *err);
+    /* Called once the backing image is open (d->backing set): a driver
+     * whose format links a child to one particular parent refuses a
+     * parent that is not it (VHD: the recorded parent unique id). */
+    int  (*check_backing)(struct vdisk *d, struct vdisk_err *err);
     int  (*make_empty)(struct vdisk *d, struct vdisk_err *err);
 
     /* Options accepted by create, NULL-terminated (for -o help / parse). */
