@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1079,8 +1080,17 @@ static void make_footer(uint8_t *f, uint64_t size, int type, bool force,
     f[58] = h;
     f[59] = spt;
     put_be32(f + 60, (uint32_t)type);
-    for (int i = 0; i < 16; i++)
-        f[68 + i] = (uint8_t)rand();
+    /* a random (version 4) unique id: a child records its parent's, so
+     * two images must never share one (rand() unseeded repeats itself
+     * in every process) */
+    if (getrandom(f + 68, 16, 0) != 16) {
+        uint64_t x = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^
+                     (uint64_t)(uintptr_t)f;
+        for (int i = 0; i < 16; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            f[68 + i] = (uint8_t)(x >> 56);
+        }
+    }
     f[68 + 6] = (uint8_t)((f[68 + 6] & 0x0f) | 0x40);
     f[68 + 8] = (uint8_t)((f[68 + 8] & 0x3f) | 0x80);
     put_be32(f + 64, vhd_checksum(f, 512, 64));
