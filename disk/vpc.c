@@ -1138,6 +1138,16 @@ static int vpc_create(const char *path, const struct vdisk_create_opts *o,
         else
             size = got * 512;
     }
+    if (diff && size != pi.size) {
+        /* Hyper-V and libvhdi read a child only over a parent of its own
+         * size (libvhdi fails past the parent's end) */
+        int rc = vdisk_err_set(err, EINVAL, "'%s': a differencing VHD has "
+                               "the size of its parent (%llu bytes), not "
+                               "%llu", path, (unsigned long long)pi.size,
+                               (unsigned long long)size);
+        parent_info_free(&pi);
+        return rc;
+    }
     if (!fixed && size / 512 > VHD_MAX_SECTORS) {
         parent_info_free(&pi);
         return vdisk_err_set(err, EFBIG, "'%s': dynamic VHD images are "

@@ -8,13 +8,41 @@ independent oracle for vxl's differencing VHDs.
   vhd_read.py ids IMG
       print "type identifier parent_identifier parent_filename"
 
+  vhd_read.py model OUT IMG PARENT_RAW
+      the spec read by hand, for one differencing IMG over a parent given
+      as raw bytes: a sector whose bitmap bit is set comes from IMG, any
+      other from the parent (zeros past its end).  libvhdi 20210425 gets
+      runs of set bits that end inside a bitmap byte wrong; this does not.
+
 Exit 2 when pyvhdi is missing (callers skip), 1 on any libvhdi error."""
 import sys
 
 try:
     import pyvhdi
 except ImportError:
-    sys.exit(2)
+    if __name__ == "__main__" and sys.argv[1:2] != ["model"]:
+        sys.exit(2)
+
+
+def model(out, img, parent_raw):
+    b = open(img, "rb").read()
+    p = open(parent_raw, "rb").read()
+    be = lambda x: int.from_bytes(x, "big")
+    foot = b[-512:]
+    h = b[be(foot[16:24]):][:1024]
+    size, bat, n, block = be(foot[48:56]), be(h[16:24]), be(h[28:32]), be(h[32:36])
+    spb = block // 512
+    bm_bytes = ((spb + 7) // 8 + 511) // 512 * 512
+    res = bytearray()
+    for sec in range(size // 512):
+        i, s = divmod(sec, spb)
+        e = be(b[bat + 4 * i:bat + 4 * i + 4]) if i < n else 0xffffffff
+        if e != 0xffffffff and b[e * 512 + s // 8] & (0x80 >> (s % 8)):
+            at = e * 512 + bm_bytes + s * 512
+            res += b[at:at + 512]
+        else:
+            res += p[sec * 512:sec * 512 + 512].ljust(512, b"\0")
+    open(out, "wb").write(res)
 
 
 def open_chain(paths):
@@ -40,6 +68,9 @@ def main(argv):
                 n = min(1 << 20, size - off)
                 out.write(top.read_buffer_at_offset(n, off))
                 off += n
+        return 0
+    if len(argv) == 5 and argv[1] == "model":
+        model(argv[2], argv[3], argv[4])
         return 0
     if len(argv) == 3 and argv[1] == "ids":
         f = pyvhdi.file()
