@@ -56,7 +56,8 @@
  *     VDISK_ANY_EXTENT_PATH.  Delta links (VMDK parentFileNameHint, VHD
  *     parent locators) are backing files under rules 3-6, with the
  *     format implied by the child (a VMDK's parent is a VMDK, a VHD's a
- *     VHD).
+ *     VHD).  A VHD child also refuses a parent whose footer unique id is
+ *     not the one its header records (the parent was replaced).
  */
 #ifndef VXL_DISK_DISK_H
 #define VXL_DISK_DISK_H
