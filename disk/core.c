@@ -377,6 +377,8 @@ static int open_chain(const char *path, const char *format, unsigned flags,
     }
     if (d->backing_name && !(flags & VDISK_NO_BACKING)) {
         rc = open_backing(d, backing_override, cx, err);
+        if (rc == 0 && drv->check_backing)
+            rc = drv->check_backing(d, err);
         if (rc < 0) {
             vdisk_close(d, NULL);
             return rc;

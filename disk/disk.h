@@ -56,7 +56,8 @@
  *     VDISK_ANY_EXTENT_PATH.  Delta links (VMDK parentFileNameHint, VHD
  *     parent locators) are backing files under rules 3-6, with the
  *     format implied by the child (a VMDK's parent is a VMDK, a VHD's a
- *     VHD).
+ *     VHD).  A VHD child also refuses a parent whose footer unique id is
+ *     not the one its header records (the parent was replaced).
  */
 #ifndef VXL_DISK_DISK_H
 #define VXL_DISK_DISK_H
@@ -581,6 +582,10 @@ struct vdisk_driver {
 
     int  (*set_backing)(struct vdisk *d, const char *name, const char *fmt,
                         struct vdisk_err *err);
+    /* Called once the backing image is open (d->backing set): a driver
+     * whose format links a child to one particular parent refuses a
+     * parent that is not it (VHD: the recorded parent unique id). */
+    int  (*check_backing)(struct vdisk *d, struct vdisk_err *err);
     int  (*make_empty)(struct vdisk *d, struct vdisk_err *err);
 
     /* Options accepted by create, NULL-terminated (for -o help / parse). */

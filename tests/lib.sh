@@ -10,4 +10,4 @@ not_ok() { _tap_n=$((_tap_n + 1)); echo "not ok $_tap_n - $*"; }
 check()  { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; fi; }
 skip()   { echo "# skip: $*"; }
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/vxl-it.XXXXXX")
-trap 'rm -rf "$TMPD"' EXIT
+trap '[ -n "$KEEP" ] || rm -rf "$TMPD"' EXIT

@@ -140,6 +140,8 @@ int img_convert(int argc, char **argv)
         img_error("--target-is-zero requires use of -n flag");
         goto out;
     }
+    if (backing && !backing_fmt && !strcmp(out_fmt, "vpc"))
+        backing_fmt = "vpc";    /* a differencing VHD's parent is a VHD */
     if (backing && !backing_fmt) {
         img_error("Use of backing file requires explicit backing format");
         goto out;

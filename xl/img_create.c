@@ -147,6 +147,11 @@ int img_create(int argc, char **argv)
         img_error("%s: Backing file not supported for file format '%s'", filename, fmt);
         goto out;
     }
+    if (co.backing_file && !co.backing_format && !strcmp(fmt, "vpc")) {
+        /* a differencing VHD's parent is a VHD: nothing to probe */
+        co.backing_format = xstrdup("vpc");
+        co.set |= VDISK_OPT_BACKING_FMT;
+    }
     if (co.backing_file && !co.backing_format) {
         /* qemu 7.2: probing a backing format is refused at creation */
         const char *probed = NULL;

@@ -733,6 +733,168 @@ static void vpc_differencing(void **state)
     free(want);
 }
 
+/* Create `name` as a differencing child of `parent` (vpc, its size). */
+static int vcreate_child(const char *name, const char *parent,
+                         const char *bfmt, struct vdisk_err *err)
+{
+    char *path = p(name);
+    struct vdisk_create_opts o;
+    vdisk_create_opts_init(&o, "vpc");
+    o.backing_file = xstrdup(parent);
+    o.backing_format = xstrdup(bfmt);
+    int rc = vdisk_create(path, &o, err);
+    vdisk_create_opts_dispose(&o);
+    free(path);
+    return rc;
+}
+
+/* Writes into a differencing VHD vxl made: partial sectors are completed
+ * from the parent, bitmap bits mark exactly the written sectors, zeroes
+ * are written (not left to the parent); a reading of the spec in Python
+ * (tests/vhd_read.py model) agrees with vdisk's. */
+static void vpc_diff_write(void **state)
+{
+    struct vdisk_err err = {0};
+    vwrite("par.vhd", "vpc", "subformat=dynamic");
+    assert_int_equal(vcreate_child("ch.vhd", "par.vhd", "vpc", &err), 0);
+    assert_int_equal(vsize("ch.vhd", "vpc"), vsize("par.vhd", "vpc"));
+    char *path = p("ch.vhd");
+    struct vdisk_open_opts o = { .format = "vpc", .flags = VDISK_RDWR };
+    struct vdisk *d;
+    if (vdisk_open(path, &o, &d, &err) < 0)
+        fail_msg("%s", err.msg);
+    size_t size = vdisk_size(d);
+    uint8_t *want = xcalloc(1, size);
+    memcpy(want, src, SRC_SIZE);
+    struct { uint64_t off; size_t n; int v; } w[] = {
+        { 1000, 11, 0x41 },                 /* inside sector 1 */
+        { (2u << 20) - 700, 1500, 0x42 },   /* across two blocks */
+        { 65536, 8192, 0x43 },              /* whole sectors */
+        { 1003, 3, 0x44 },                  /* sector 1 again: bit set */
+        { (1u << 20) + 77, 600, 0x45 },     /* two partial sectors */
+    };
+    uint8_t buf[8192];
+    for (size_t i = 0; i < ARRAY_SIZE(w); i++) {
+        memset(buf, w[i].v, w[i].n);
+        if (vdisk_pwrite(d, buf, w[i].n, w[i].off, &err) < 0)
+            fail_msg("write %zu: %s", i, err.msg);
+        memset(want + w[i].off, w[i].v, w[i].n);
+    }
+    /* zeroes over random parent data must read as zeros */
+    assert_int_equal(vdisk_pwrite_zeroes(d, (2u << 20) + 4096, 8192, 0,
+                                         &err), 0);
+    memset(want + (2u << 20) + 4096, 0, 8192);
+    assert_int_equal(vdisk_pwrite_zeroes(d, 100000, 1000,
+                                         VDISK_ZERO_MAY_UNMAP, &err), 0);
+    memset(want + 100000, 0, 1000);
+    assert_int_equal(vdisk_close(d, &err), 0);
+    size_t n;
+    uint8_t *v = vread(path, "vpc", 0, &n);
+    assert_int_equal(n, size);
+    assert_memory_equal(v, want, size);
+    free(v);
+    /* the bitmap of block 0: sector 0 untouched (parent), sector 1 set */
+    uint8_t *b = get_file("ch.vhd", &n);
+    uint32_t bat_off = be32get(b + 512 + 20);
+    uint32_t blk = be32get(b + bat_off);
+    assert_true(blk != 0xffffffffu);
+    assert_int_equal(b[(size_t)blk * 512], 0x40);
+    /* sectors 128..143 (64k + 8k) set, 144 not */
+    assert_int_equal(b[(size_t)blk * 512 + 16], 0xff);
+    assert_int_equal(b[(size_t)blk * 512 + 17], 0xff);
+    assert_int_equal(b[(size_t)blk * 512 + 18] & 0x80, 0);
+    free(b);
+    /* an independent reading of the spec gives the same bytes */
+    int py = sh("python3 -c 'import sys' || exit 77");
+    if (py == 0) {
+        assert_int_equal(sh("python3 %s/../../vhd_read.py model "
+                            "model.raw ch.vhd src.raw", datadir), 0);
+        uint8_t *m = get_file("model.raw", &n);
+        assert_non_null(m);
+        assert_int_equal(n, size);
+        assert_memory_equal(m, want, size);
+        free(m);
+    }
+    /* a partial sector can't be completed without the parent */
+    struct vdisk_open_opts nb = { .format = "vpc",
+                                  .flags = VDISK_RDWR | VDISK_NO_BACKING };
+    assert_int_equal(vdisk_open(path, &nb, &d, &err), 0);
+    memset(buf, 0x46, 10);
+    assert_int_equal(vdisk_pwrite(d, buf, 10, 5000, &err), -ENOTSUP);
+    assert_non_null(strstr(err.msg, "needs the parent"));
+    assert_int_equal(vdisk_pwrite(d, buf, 3, 1003, &err), 0); /* bit set */
+    assert_int_equal(vdisk_close(d, &err), 0);
+    free(path);
+    free(want);
+}
+
+/* The parent's identity: a re-created parent (new unique id) is refused,
+ * rebase writes a new one, a non-VHD parent can't be given. */
+static void vpc_diff_parent(void **state)
+{
+    struct vdisk_err err = {0};
+    vwrite("pa.vhd", "vpc", "subformat=dynamic");
+    assert_int_equal(vcreate_child("ca.vhd", "pa.vhd", "vpc", &err), 0);
+    size_t n;
+    uint8_t *c = get_file("ca.vhd", &n), *pa = get_file("pa.vhd", &n);
+    assert_memory_equal(c + 512 + 40, pa + 68, 16);     /* parent id */
+    /* parent unicode name, UTF-16 big-endian */
+    assert_memory_equal(c + 512 + 64, "\0p\0a\0.\0v\0h\0d\0\0", 16);
+    free(c);
+    free(pa);
+    same_as_src("ca.vhd", "vpc");
+    assert_int_equal(sh("cp pa.vhd pa-copy.vhd"), 0);
+    vwrite("pa.vhd", "vpc", "subformat=dynamic");   /* new unique id */
+    open_fails("ca.vhd", "vpc", 0, EINVAL, "replaced or re-created");
+    open_fails("ca.vhd", "vpc", VDISK_RDWR, EINVAL, "replaced or re-created");
+    /* rebase (unsafe) onto the copy that has the recorded id... */
+    char *path = p("ca.vhd");
+    struct vdisk_open_opts o = { .format = "vpc",
+                                 .flags = VDISK_RDWR | VDISK_NO_BACKING };
+    struct vdisk *d;
+    assert_int_equal(vdisk_open(path, &o, &d, &err), 0);
+    assert_int_equal(vdisk_set_backing(d, "pa-copy.vhd", "vpc", &err), 0);
+    assert_int_equal(vdisk_set_backing(d, NULL, NULL, &err), -ENOTSUP);
+    assert_int_equal(vdisk_set_backing(d, "src.raw", "raw", &err), -EINVAL);
+    assert_int_equal(vdisk_close(d, &err), 0);
+    same_as_src("ca.vhd", "vpc");
+    /* ...and onto the re-created parent, which it then accepts */
+    assert_int_equal(vdisk_open(path, &o, &d, &err), 0);
+    assert_int_equal(vdisk_set_backing(d, "pa.vhd", "vpc", &err), 0);
+    assert_int_equal(vdisk_close(d, &err), 0);
+    same_as_src("ca.vhd", "vpc");
+    free(path);
+    /* parents that are no VHD, or of another size */
+    assert_int_equal(vcreate_child("cb.vhd", "src.raw", "raw", &err),
+                     -EINVAL);
+    assert_non_null(strstr(err.msg, "must be a VHD"));
+    assert_true(vcreate_child("cc.vhd", "src.raw", "vpc", &err) < 0);
+    assert_non_null(strstr(err.msg, "no VHD footer"));
+    path = p("cd.vhd");
+    struct vdisk_create_opts co;
+    vdisk_create_opts_init(&co, "vpc");
+    co.backing_file = xstrdup("pa.vhd");
+    co.backing_format = xstrdup("vpc");
+    co.size = 64 << 20;
+    co.size_set = true;
+    assert_int_equal(vdisk_create(path, &co, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "size of its parent"));
+    vdisk_create_opts_dispose(&co);
+    free(path);
+    /* commit's make_empty: the child reads as its parent again */
+    assert_int_equal(vcreate_child("ce.vhd", "pa.vhd", "vpc", &err), 0);
+    path = p("ce.vhd");
+    o.flags = VDISK_RDWR;
+    assert_int_equal(vdisk_open(path, &o, &d, &err), 0);
+    uint8_t x[4096];
+    memset(x, 0x77, sizeof(x));
+    assert_int_equal(vdisk_pwrite(d, x, sizeof(x), 8192, &err), 0);
+    assert_int_equal(vdisk_make_empty(d, &err), 0);
+    assert_int_equal(vdisk_close(d, &err), 0);
+    same_as_src("ce.vhd", "vpc");
+    free(path);
+}
+
 static void vpc_corrupt(void **state)
 {
     assert_int_equal(sh("rm -f d.vhd f.vhd && qemu-img convert -O vpc "
@@ -981,6 +1143,8 @@ int main(void)
         cmocka_unit_test(create_describe_like_qemu),
         cmocka_unit_test(vpc_qemu_read_and_vxl_write),
         cmocka_unit_test(vpc_differencing),
+        cmocka_unit_test(vpc_diff_write),
+        cmocka_unit_test(vpc_diff_parent),
         cmocka_unit_test(vpc_corrupt),
         cmocka_unit_test(vdi_qemu_read_and_vxl_write),
         cmocka_unit_test(vdi_corrupt),
