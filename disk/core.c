@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -576,6 +578,20 @@ int vd_pwrite_data(struct vdisk *d, int fd, const void *buf, size_t n,
     if (rc == 0 && off + n > b)
         rc = vd_pwrite_fd(fd, p + (b - off), (size_t)(off + n - b), b, name, err);
     return rc;
+}
+
+void vd_random(void *buf, size_t n)
+{
+    uint8_t *b = buf;
+    ssize_t r = getrandom(b, n, 0);
+    if (r == (ssize_t)n)
+        return;
+    uint64_t x = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^
+                 (uint64_t)(uintptr_t)buf;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        b[i] = (uint8_t)(x >> 56);
+    }
 }
 
 /* ---- accessors ------------------------------------------------------------- */

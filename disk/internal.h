@@ -82,6 +82,11 @@ int vd_win_pread(const struct vd_window *w, void *buf, size_t n,
 int vd_read_backing(struct vdisk *d, void *buf, size_t n, uint64_t off,
                     struct vdisk_err *err);
 
+/* n random bytes for image ids (getrandom; a time/pid mix if that
+ * fails): ids that a child records of its parent, or that VirtualBox
+ * registers, must differ between images (unseeded rand() does not). */
+void vd_random(void *buf, size_t n);
+
 /* Resolve `name` relative to the directory of `parent` (QEMU rule). */
 char *vd_resolve_relative(const char *parent, const char *name);
 

@@ -265,8 +265,7 @@ static int vdi_block_status(struct vdisk *d, uint64_t off, uint64_t len,
 
 static void uuid4(uint8_t *u)
 {
-    for (int i = 0; i < 16; i++)
-        u[i] = (uint8_t)rand();
+    vd_random(u, 16);       /* VirtualBox refuses two disks with one id */
     u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
     u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
 }

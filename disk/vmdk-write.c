@@ -62,6 +62,10 @@ static char *make_desc(const struct vdisk_create_opts *o, const char *type,
         cyl = 16383;
     char *plink = parent ? xasprintf("parentFileNameHint=\"%s\"\n",
                                      parent->hint) : xstrdup("");
+    uint32_t cid;               /* random; never 0xffffffff ("no parent") */
+    do
+        vd_random(&cid, sizeof(cid));
+    while (cid == 0xffffffffu);
     char *d = xasprintf("# Disk DescriptorFile\n"
                      "version=1\n"
                      "CID=%x\n"
@@ -81,7 +85,7 @@ static char *make_desc(const struct vdisk_create_opts *o, const char *type,
                      "ddb.geometry.sectors = \"63\"\n"
                      "ddb.adapterType = \"%s\"\n"
                      "ddb.toolsVersion = \"2147483647\"\n",
-                     (unsigned)(rand() ^ time(NULL)) | 1u,
+                     cid,
                      parent ? parent->cid : 0xffffffffu, type, plink, extents,
                      o->hwversion ? o->hwversion : 4,
                      (unsigned long long)cyl, heads, adapter);

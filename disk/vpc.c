@@ -1083,14 +1083,7 @@ static void make_footer(uint8_t *f, uint64_t size, int type, bool force,
     /* a random (version 4) unique id: a child records its parent's, so
      * two images must never share one (rand() unseeded repeats itself
      * in every process) */
-    if (getrandom(f + 68, 16, 0) != 16) {
-        uint64_t x = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^
-                     (uint64_t)(uintptr_t)f;
-        for (int i = 0; i < 16; i++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            f[68 + i] = (uint8_t)(x >> 56);
-        }
-    }
+    vd_random(f + 68, 16);
     f[68 + 6] = (uint8_t)((f[68 + 6] & 0x0f) | 0x40);
     f[68 + 8] = (uint8_t)((f[68 + 8] & 0x3f) | 0x80);
     put_be32(f + 64, vhd_checksum(f, 512, 64));

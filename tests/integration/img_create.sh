@@ -263,3 +263,19 @@ same "compare -s size" "compare -s z1.raw z3.raw"
 same "compare size mismatch, zero tail" "compare z1.raw z4.raw"
 same "compare -q" "compare -q z1.raw z2.raw"
 same "compare missing file" "compare z1.raw nonexistent"
+
+# image ids: every image vxl creates gets its own (VirtualBox refuses to
+# register two disks with one VDI uuid; a VMDK/VHD child records its
+# parent's CID / unique id)
+for k in 1 2; do
+    "$VXL" img create -f vdi id$k.vdi 1M >/dev/null
+    "$VXL" img create -f vmdk id$k.vmdk 1M >/dev/null
+    "$VXL" img create -f vpc id$k.vhd 1M >/dev/null
+done
+vdi_id() { od -An -tx1 -j392 -N16 "$1" | tr -d ' \n'; }
+vhd_id() { tail -c 512 "$1" | od -An -tx1 -j68 -N16 | tr -d ' \n'; }
+cid() { grep -a '^CID=' "$1"; }
+check "two VDI images get distinct uuids" test "$(vdi_id id1.vdi)" != "$(vdi_id id2.vdi)"
+check "VDI uuid is a version 4 uuid" sh -c 'case "$0" in ????????????4???[89ab]*) ;; *) exit 1;; esac' "$(vdi_id id1.vdi)"
+check "two VMDK images get distinct CIDs" test "$(cid id1.vmdk)" != "$(cid id2.vmdk)"
+check "two VHD images get distinct unique ids" test "$(vhd_id id1.vhd)" != "$(vhd_id id2.vhd)"
