@@ -1085,8 +1085,14 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
     /* parallelism: workers only pay off for reading compressed or
      * chained sources and for compressing; -m caps, the CPUs bound */
     nworkers = o->workers > 0 ? o->workers : 1;
-    if (nworkers > n_cpus())
-        nworkers = n_cpus();
+    {
+        int cap = n_cpus();
+        const char *e = getenv("VXL_MAX_WORKERS");      /* for experiments */
+        if (e && atoi(e) > 0)
+            cap = atoi(e) < MAX_WORKERS ? atoi(e) : MAX_WORKERS;
+        if (nworkers > cap)
+            nworkers = cap;
+    }
     j.nitems = nworkers > 1 ? 4 * (size_t)nworkers + 4 : 1;
     j.items = xcalloc(j.nitems, sizeof(*j.items));
     /* raw and qcow2 write guest data through vd_pwrite_data */
