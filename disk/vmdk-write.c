@@ -321,11 +321,13 @@ int vmdk_write_open(struct vdisk *d, struct vdisk_err *err)
     w->ends = xcalloc(s->next ? s->next : 1, sizeof(*w->ends));
     for (size_t i = 0; i < s->next; i++) {
         struct vmdk_extent *e = &s->ext[i];
-        if (e->kind == VX_COWD) {
+        if (e->kind == VX_COWD || e->kind == VX_SESPARSE) {
             free(w->ends);
             free(w);
-            return vdisk_err_set(err, ENOTSUP, "'%s': writing VMFS sparse "
-                                 "(COWD) extents is not supported", e->path);
+            return vdisk_err_set(err, ENOTSUP, "'%s': writing %s extents is "
+                                 "not supported", e->path,
+                                 e->kind == VX_COWD ? "VMFS sparse (COWD)"
+                                                    : "seSparse");
         }
         uint64_t end = (e->fsize + 511) / 512 * 512;
         if (e->kind == VX_SPARSE && e->compressed && end >= 512) {
