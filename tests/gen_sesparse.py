@@ -79,6 +79,9 @@ def main():
     ap.add_argument('--parent-raw')
     ap.add_argument('--corrupt', choices=sorted(CORRUPT))
     ap.add_argument('--cid', default=None)
+    ap.add_argument('--compact', action='store_true',
+                    help='small extent (fuzz seeds): grain indices below '
+                         '4096 allowed only, grains aligned to 4 KiB')
     ap.add_argument('--list-corrupt', action='store_true',
                     help='print the --corrupt kinds and exit')
     if '--list-corrupt' in __import__('sys').argv:
@@ -109,8 +112,9 @@ def main():
     # grain indices: shuffled, spread so some are >= 4096
     alloc = [g for g in range(ngrains) if states[g] == 'a']
     # (4101: low 12 bits 5, high part 1; 3: high part 0)
-    forced = [4096 + 5, 3][:len(alloc)]
-    rest = [i for i in range(4096 + 2 * len(alloc)) if i not in forced]
+    forced = [] if o.compact else [4096 + 5, 3][:len(alloc)]
+    top = 2 * len(alloc) if o.compact else 4096 + 2 * len(alloc)
+    rest = [i for i in range(top) if i not in forced]
     pool = forced + rnd.sample(rest, len(alloc) - len(forced))
     gidx = dict(zip(alloc, pool))
     ngrain_slots = max(pool) + 1 if pool else 0
@@ -124,7 +128,8 @@ def main():
     fb_size = 8
     bm_off = fb_off + fb_size
     bm_size = 8
-    grains_off = (bm_off + bm_size + 2047) // 2048 * 2048
+    align = 8 if o.compact else 2048
+    grains_off = (bm_off + bm_size + align - 1) // align * align
     grains_size = ngrain_slots * 8
     file_sec = grains_off + grains_size
 
