@@ -1045,14 +1045,16 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
             rc = -err->code;
             goto out;
         }
-        if (!tmpdir)
-            o->create->final_name = o->dst;
+        /* built under a temporary name (or directory): the image names
+         * its files, and resolves a relative backing file, as dst */
+        o->create->final_name = o->dst;
         rc = vdisk_create(tmp, o->create, err);
         o->create->final_name = NULL;
         if (rc < 0)
             goto out;
         struct vdisk_open_opts oo = { .format = o->create->format,
-                                      .flags = VDISK_RDWR | VDISK_PROBE_BACKING };
+                                      .flags = VDISK_RDWR | VDISK_PROBE_BACKING,
+                                      .final_name = o->dst };
         rc = vdisk_open(tmp, &oo, &j.dst, err);
         if (rc < 0)
             goto out;

@@ -237,6 +237,7 @@ int vdisk_probe(const char *path, const char **fmt_out, struct vdisk_err *err)
 
 struct chain_ctx {
     int depth, max_depth;
+    const char *top_name;       /* vdisk_open_opts.final_name */
     struct { dev_t dev; ino_t ino; } seen[64];
     int nseen;
 };
@@ -277,6 +278,14 @@ static int open_chain(const char *path, const char *format, unsigned flags,
                       const char *backing_override, struct chain_ctx *cx,
                       struct vdisk **out, struct vdisk_err *err);
 
+/* What a relative backing name of d resolves against: d's own name, or
+ * for the top image the name it will have (vdisk_open_opts.final_name). */
+static const char *backing_base(const struct vdisk *d,
+                                const struct chain_ctx *cx)
+{
+    return cx->depth == 0 && cx->top_name ? cx->top_name : d->filename;
+}
+
 static int open_backing(struct vdisk *d, const char *override,
                         struct chain_ctx *cx, struct vdisk_err *err)
 {
@@ -284,7 +293,8 @@ static int open_backing(struct vdisk *d, const char *override,
         return vdisk_err_set(err, EPERM, "'%s': backing file name '%s' is not "
                              "a plain file name; refusing to follow it",
                              d->filename, d->backing_name);
-    d->backing_path = vd_resolve_relative(d->filename, d->backing_name);
+    d->backing_path = vd_resolve_relative(backing_base(d, cx),
+                                          d->backing_name);
     const char *fmt = override ? override : d->backing_fmt;
     unsigned bflags = d->flags & ~(VDISK_RDWR | VDISK_NO_REPAIR |
                                    VDISK_UNSAFE_META);
@@ -386,7 +396,8 @@ static int open_chain(const char *path, const char *format, unsigned flags,
             return rc;
         }
     } else if (d->backing_name) {
-        d->backing_path = vd_resolve_relative(d->filename, d->backing_name);
+        d->backing_path = vd_resolve_relative(backing_base(d, cx),
+                                              d->backing_name);
     }
     *out = d;
     return 0;
@@ -403,6 +414,7 @@ int vdisk_open(const char *path, const struct vdisk_open_opts *opts,
                                        : VDISK_DEFAULT_MAX_DEPTH;
     if (cx.max_depth > (int)ARRAY_SIZE(cx.seen))
         cx.max_depth = (int)ARRAY_SIZE(cx.seen);
+    cx.top_name = opts->final_name;
     *out = NULL;
     return open_chain(path, opts->format, opts->flags, opts->backing_format,
                       &cx, out, err);
@@ -945,7 +957,8 @@ int vdisk_create(const char *path, const struct vdisk_create_opts *o,
         if (is_protocol_name(o->backing_file))
             return vdisk_err_set(err, EPERM, "backing file name '%s' is not "
                                  "a plain file name", o->backing_file);
-        char *bp = vd_resolve_relative(path, o->backing_file);
+        char *bp = vd_resolve_relative(o->final_name ? o->final_name : path,
+                                       o->backing_file);
         struct vdisk_open_opts bo = { .format = o->backing_format };
         struct vdisk *b;
         int rc = vdisk_open(bp, &bo, &b, err);

@@ -112,6 +112,11 @@ struct vdisk_open_opts {
     unsigned flags;             /* VDISK_* above */
     const char *backing_format; /* override for the first backing file */
     int max_depth;              /* chain length limit; 0 = default */
+    const char *final_name;     /* the name the image will have when it is
+                                   opened under a temporary one (convert's
+                                   temporary directory): a relative backing
+                                   name of the top image resolves against
+                                   this name's directory; NULL = path's */
 };
 
 struct vdisk;
@@ -349,8 +354,10 @@ struct vdisk_create_opts {
     bool     zeroed_grain;          /* vmdk: zeroed-grain GTEs */
     const char *final_name;         /* borrowed; the name the image will
                                        have when created under a temporary
-                                       one (a monolithic VMDK names its own
-                                       file); NULL = the path created */
+                                       one (a VMDK's descriptor names its
+                                       files after it; a relative backing
+                                       file resolves against its
+                                       directory); NULL = the path created */
     unsigned set;                   /* VDISK_OPT_* bits given explicitly */
     /* Values the option syntax accepts but the format rejects (QEMU finds
      * them only after printing its "Formatting" line): parse records them

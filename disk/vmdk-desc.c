@@ -233,9 +233,6 @@ int vmdk_desc_parse(const char *text, size_t len, const char *name,
     if (rc == 0 && d->next == 0)
         rc = vdisk_err_set(err, EINVAL, "'%s': descriptor lists no extents "
                            "(line %d is the last)", name, lineno);
-    if (rc == 0 && !strcmp(d->create_type, "seSparse"))
-        rc = vdisk_err_set(err, ENOTSUP, "'%s': seSparse images are not "
-                           "supported", name);
     if (rc < 0)
         vmdk_desc_free(d);
     return rc;

@@ -60,7 +60,9 @@ static char *make_desc(const struct vdisk_create_opts *o, const char *type,
     uint64_t cyl = o->size / 512 / (heads * 63);   /* as qemu-img */
     if (cyl > 16383)
         cyl = 16383;
-    char *plink = parent ? xasprintf("parentFileNameHint=\"%s\"\n",
+    /* qemu's template: the parent line (no newline of its own) takes the
+     * place of the blank line before "# Extent description" */
+    char *plink = parent ? xasprintf("parentFileNameHint=\"%s\"",
                                      parent->hint) : xstrdup("");
     uint32_t cid;               /* random; never 0xffffffff ("no parent") */
     do
@@ -94,11 +96,13 @@ static char *make_desc(const struct vdisk_create_opts *o, const char *type,
 }
 
 /* The parent of a delta link: it must open as a VMDK (as qemu-img
- * checks); its CID goes into the child's parentCID. */
-static int read_parent(const char *path, const struct vdisk_create_opts *o,
+ * checks); its CID goes into the child's parentCID.  A relative name
+ * resolves against the directory the image will have (`name`: its final
+ * name, not convert's temporary one). */
+static int read_parent(const char *name, const struct vdisk_create_opts *o,
                        uint32_t *cid, struct vdisk_err *err)
 {
-    char *bp = vd_resolve_relative(path, o->backing_file);
+    char *bp = vd_resolve_relative(name, o->backing_file);
     struct vdisk_open_opts bo = { .format = o->backing_format,
                                   .flags = VDISK_NO_BACKING };
     struct vdisk *b;
@@ -204,44 +208,71 @@ static int make_flat(const char *path, uint64_t bytes, struct vdisk_err *err)
     return rc;
 }
 
-/* "dir/name.vmdk" -> "dir/name<suffix>.vmdk" (and the bare file name). */
-static char *extent_path(const char *path, const char *suffix, char **file)
+/* An extent of the image that will be called `final`, created next to
+ * `path` (the name being created now): *file is the name the descriptor
+ * records, qemu-img's: final's base name with the suffix put before its
+ * last dot ("a.vmdk" -> "a-s001.vmdk", "a.img" -> "a-s001.img", "a" ->
+ * "a-s001"); the result is that file's path beside `path`. */
+static char *extent_path(const char *path, const char *final,
+                         const char *suffix, char **file)
 {
-    const char *b = base_name(path);
-    size_t bl = strlen(b);
-    size_t stem = bl > 5 && !strcmp(b + bl - 5, ".vmdk") ? bl - 5 : bl;
-    *file = xasprintf("%.*s%s.vmdk", (int)stem, b, suffix);
-    return xasprintf("%.*s%s", (int)(b - path), path, *file);
+    const char *b = base_name(final);
+    const char *dot = strrchr(b, '.');
+    size_t stem = dot ? (size_t)(dot - b) : strlen(b);
+    *file = xasprintf("%.*s%s%s", (int)stem, b, suffix, dot ? dot : "");
+    const char *pb = base_name(path);
+    return xasprintf("%.*s%s", (int)(pb - path), path, *file);
 }
 
 int vmdk_create(const char *path, const struct vdisk_create_opts *o,
                 struct vdisk_err *err)
 {
     const char *sf = o->subformat ? o->subformat : "monolithicSparse";
+    /* the name the image will have: convert builds it under a temporary
+     * name (a monolithic file) or in a temporary directory (several
+     * files); the descriptor and the parent's resolution use this one */
+    const char *final = o->final_name ? o->final_name : path;
     struct vmdk_parent parent, *pp = NULL;
-    if (o->backing_file) {
-        if (o->backing_format && strcmp(o->backing_format, "vmdk"))
-            return vdisk_err_set(err, EINVAL, "backing_file must be a vmdk "
-                                 "image");
-        int prc = read_parent(path, o, &parent.cid, err);
-        if (prc < 0)
-            return prc;
-        parent.hint = o->backing_file;
-        pp = &parent;
-    }
+    /* qemu-img's order: backing format, adapter type, subformat, then
+     * the option combinations a flat layout can't have, then the parent */
+    if (o->backing_file && o->backing_format &&
+        strcmp(o->backing_format, "vmdk"))
+        return vdisk_err_set(err, EINVAL, "backing_file must be a vmdk "
+                             "image");
     if (o->adapter_type && strcmp(o->adapter_type, "ide") &&
         strcmp(o->adapter_type, "buslogic") &&
         strcmp(o->adapter_type, "lsilogic") &&
         strcmp(o->adapter_type, "legacyESX"))
         return vdisk_err_set(err, EINVAL, "invalid parameter value: %s",
                              o->adapter_type);
+    bool stream = !strcmp(sf, "streamOptimized");
+    bool flat1 = !strcmp(sf, "monolithicFlat");
+    bool f2g = !strcmp(sf, "twoGbMaxExtentFlat");
+    bool s2g = !strcmp(sf, "twoGbMaxExtentSparse");
+    if (!stream && !flat1 && !f2g && !s2g && strcmp(sf, "monolithicSparse"))
+        return vdisk_err_set(err, EINVAL, "invalid parameter value: %s", sf);
+    if ((o->set & VDISK_OPT_COMPAT6) && (o->set & VDISK_OPT_HWVERSION))
+        return vdisk_err_set(err, EINVAL, "compat6 cannot be enabled with "
+                             "hwversion set");
+    if ((flat1 || f2g) && o->backing_file)
+        return vdisk_err_set(err, ENOTSUP, "Flat image can't have backing "
+                             "file");
+    if ((flat1 || f2g) && o->zeroed_grain)
+        return vdisk_err_set(err, ENOTSUP, "Flat image can't enable zeroed "
+                             "grain");
+    if (o->backing_file) {
+        int prc = read_parent(final, o, &parent.cid, err);
+        if (prc < 0)
+            return prc;
+        parent.hint = o->backing_file;
+        pp = &parent;
+    }
     uint64_t cap = o->size / 512;
     if (cap > VMDK_MAX_SECTORS)
         return vdisk_err_set(err, EFBIG, "'%s': image too large", path);
-    bool stream = !strcmp(sf, "streamOptimized");
-    if (stream || !strcmp(sf, "monolithicSparse")) {
+    if (!flat1 && !f2g && !s2g) {
         /* the file names itself by its final name (convert's temp) */
-        char *file = xstrdup(base_name(o->final_name ? o->final_name : path));
+        char *file = xstrdup(base_name(final));
         char *line = xasprintf("RW %llu SPARSE \"%s\"\n",
                                (unsigned long long)cap, file);
         char *desc = make_desc(o, sf, line, pp);
@@ -251,11 +282,6 @@ int vmdk_create(const char *path, const struct vdisk_create_opts *o,
         free(file);
         return rc;
     }
-    bool flat1 = !strcmp(sf, "monolithicFlat");
-    bool f2g = !strcmp(sf, "twoGbMaxExtentFlat");
-    bool s2g = !strcmp(sf, "twoGbMaxExtentSparse");
-    if (!flat1 && !f2g && !s2g)
-        return vdisk_err_set(err, EINVAL, "invalid parameter value: %s", sf);
     strbuf lines = {0};
     sb_puts(&lines, "");
     int rc = 0;
@@ -268,7 +294,7 @@ int vmdk_create(const char *path, const struct vdisk_create_opts *o,
         else
             snprintf(suffix, sizeof(suffix), "-%c%03d", f2g ? 'f' : 's', i);
         char *file;
-        char *ep = extent_path(path, suffix, &file);
+        char *ep = extent_path(path, final, suffix, &file);
         if (s2g)
             rc = write_sparse(ep, n, false, o->zeroed_grain, NULL, err);
         else
@@ -299,11 +325,13 @@ int vmdk_write_open(struct vdisk *d, struct vdisk_err *err)
     w->ends = xcalloc(s->next ? s->next : 1, sizeof(*w->ends));
     for (size_t i = 0; i < s->next; i++) {
         struct vmdk_extent *e = &s->ext[i];
-        if (e->kind == VX_COWD) {
+        if (e->kind == VX_COWD || e->kind == VX_SESPARSE) {
             free(w->ends);
             free(w);
-            return vdisk_err_set(err, ENOTSUP, "'%s': writing VMFS sparse "
-                                 "(COWD) extents is not supported", e->path);
+            return vdisk_err_set(err, ENOTSUP, "'%s': writing %s extents is "
+                                 "not supported", e->path,
+                                 e->kind == VX_COWD ? "VMFS sparse (COWD)"
+                                                    : "seSparse");
         }
         uint64_t end = (e->fsize + 511) / 512 * 512;
         if (e->kind == VX_SPARSE && e->compressed && end >= 512) {

@@ -1,7 +1,7 @@
 /* disk/vmdk.c — VMware VMDK images: probe, open (text descriptor or a
  * sparse file with an embedded descriptor), extents (FLAT, ZERO, hosted
  * sparse "KDMV" with redundant GD, compressed grains and stream markers,
- * VMFS sparse "COWD"), reads and block status.  Delta links
+ * VMFS sparse "COWD", ESXi seSparse read-only), reads and block status.  Delta links
  * (parentFileNameHint) become the backing file, format "vmdk".  Writes
  * and create live in disk/vmdk-write.c.  See disk/vmdk.h for the extent
  * path policy. */
@@ -83,6 +83,8 @@ static void extent_free(struct vmdk_extent *e)
     free(e->path);
     free(e->gd);
     free(e->rgd);
+    free(e->gd64);
+    free(e->gt64);
     free(e->gt);
     free(e->dbuf);
     free(e->cbuf);
@@ -238,9 +240,112 @@ static int open_cowd(struct vmdk_extent *e, const uint8_t *h,
     return rc;
 }
 
+/* seSparse: the const header (sector 0) and the volatile header, then the
+ * grain directory.  Field by field as qemu 7.2 checks them (the format has
+ * no public specification, so anything unexpected is refused), and every
+ * offset and size bounded by the file before it is used. */
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+static int open_sesparse(struct vmdk_extent *e, const uint8_t *h,
+                         struct vdisk_err *err)
+{
+    e->kind = VX_SESPARSE;
+    uint64_t magic = le64(h), version = le64(h + 8);
+    uint64_t grain = le64(h + 24), gtsize = le64(h + 32);
+    uint64_t flags = le64(h + 40);
+    if (magic != SESPARSE_MAGIC)
+        return vdisk_err_set(err, EINVAL, "'%s': bad seSparse const header "
+                             "magic 0x%016llx", e->path,
+                             (unsigned long long)magic);
+    if (version != SESPARSE_VERSION)
+        return vdisk_err_set(err, ENOTSUP, "'%s': unsupported seSparse "
+                             "version 0x%016llx", e->path,
+                             (unsigned long long)version);
+    if (grain != SESPARSE_GRAIN_SEC)
+        return vdisk_err_set(err, ENOTSUP, "'%s': unsupported seSparse grain "
+                             "size %llu sectors (only %u)", e->path,
+                             (unsigned long long)grain, SESPARSE_GRAIN_SEC);
+    if (gtsize != SESPARSE_GT_SEC)
+        return vdisk_err_set(err, ENOTSUP, "'%s': unsupported seSparse grain "
+                             "table size %llu sectors (only %u)", e->path,
+                             (unsigned long long)gtsize, SESPARSE_GT_SEC);
+    if (flags)
+        return vdisk_err_set(err, ENOTSUP, "'%s': unsupported seSparse flags "
+                             "0x%016llx", e->path, (unsigned long long)flags);
+    if (!all_zero(h + 48, 32))
+        return vdisk_err_set(err, ENOTSUP, "'%s': seSparse reserved fields "
+                             "are not zero", e->path);
+    if (!all_zero(h + 208, 304))
+        return vdisk_err_set(err, ENOTSUP, "'%s': seSparse const header "
+                             "padding is not zero", e->path);
+    e->capacity = le64(h + 16);
+    e->grain_sec = SESPARSE_GRAIN_SEC;
+    e->gtes = SESPARSE_GTES;
+    if (e->capacity > VMDK_MAX_SECTORS)
+        return vdisk_err_set(err, EFBIG, "'%s': capacity of %llu sectors is "
+                             "too large", e->path,
+                             (unsigned long long)e->capacity);
+    uint64_t fsec = e->fsize / 512;
+    /* the volatile header: one sector inside the file */
+    uint64_t voff = le64(h + 80);
+    if (voff >= fsec)
+        return vdisk_err_set(err, EINVAL, "'%s': seSparse volatile header at "
+                             "sector %llu lies outside the file", e->path,
+                             (unsigned long long)voff);
+    uint8_t v[512];
+    int rc = ext_read(e, v, sizeof(v), voff * 512, true, err);
+    if (rc < 0)
+        return rc;
+    if (le64(v) != SESPARSE_VOL_MAGIC)
+        return vdisk_err_set(err, EINVAL, "'%s': bad seSparse volatile header "
+                             "magic 0x%016llx", e->path,
+                             (unsigned long long)le64(v));
+    if (le64(v + 24))
+        return vdisk_err_set(err, ENOTSUP, "'%s': seSparse image is dirty "
+                             "(its journal needs replaying, which is not "
+                             "supported)", e->path);
+    if (!all_zero(v + 32, 480))
+        return vdisk_err_set(err, ENOTSUP, "'%s': seSparse volatile header "
+                             "padding is not zero", e->path);
+    /* the grain directory: grain_dir_size sectors of 64-bit entries */
+    uint64_t gdoff = le64(h + 128), gdsec = le64(h + 136);
+    if (gdsec > VMDK_MAX_GD_BYTES / 512)
+        return vdisk_err_set(err, EFBIG, "'%s': seSparse grain directory of "
+                             "%llu sectors is too large (limit %u)", e->path,
+                             (unsigned long long)gdsec,
+                             VMDK_MAX_GD_BYTES / 512);
+    if (gdoff > fsec || gdsec > fsec - gdoff)
+        return vdisk_err_set(err, EINVAL, "'%s': seSparse grain directory "
+                             "(sector %llu, %llu sectors) lies outside the "
+                             "file", e->path, (unsigned long long)gdoff,
+                             (unsigned long long)gdsec);
+    e->gd_off = gdoff;
+    e->gd_n = (uint32_t)(gdsec * 512 / 8);
+    e->se_gt_off = le64(h + 144);
+    e->se_grain_off = le64(h + 192);
+    if (e->se_gt_off > VMDK_MAX_SECTORS || e->se_grain_off > VMDK_MAX_SECTORS)
+        return vdisk_err_set(err, EINVAL, "'%s': seSparse grain table or "
+                             "grain area offset is out of range", e->path);
+    e->gd64 = xmalloc(gdsec ? gdsec * 512 : 8);
+    rc = ext_read(e, e->gd64, gdsec * 512, gdoff * 512, true, err);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < e->gd_n; i++)
+        e->gd64[i] = le64(&e->gd64[i]);
+    e->gt64 = xmalloc((size_t)SESPARSE_GTES * 8);
+    e->gt_idx = UINT32_MAX;
+    return 0;
+}
+
 /* Open a sparse extent file (fd already open, e->path set). */
 static int open_sparse_file(struct vmdk_extent *e, uint8_t *h512,
-                            struct vdisk_err *err)
+                            bool sesparse, struct vdisk_err *err)
 {
     if (e->win) {
         e->fsize = e->win->len;
@@ -251,9 +356,15 @@ static int open_sparse_file(struct vmdk_extent *e, uint8_t *h512,
                                  strerror(errno));
         e->fsize = (uint64_t)st.st_size;
     }
+    if (sesparse && e->fsize < 512)
+        return vdisk_err_set(err, EINVAL, "'%s': seSparse extent of %llu "
+                             "bytes is too short for its header", e->path,
+                             (unsigned long long)e->fsize);
     int rc = ext_read(e, h512, 512, 0, true, err);
     if (rc < 0)
         return rc;
+    if (sesparse)
+        return open_sesparse(e, h512, err);
     if (le32(h512) == VMDK4_MAGIC)
         return open_kdmv(e, h512, err);
     if (le32(h512) == VMDK3_MAGIC)
@@ -300,7 +411,8 @@ static int open_desc_extent(struct vdisk *d, struct vmdk *s,
     const char *t = x->type;
     bool flat = !strcmp(t, "FLAT") || !strcmp(t, "VMFS") ||
                 !strcmp(t, "VMFSRAW") || !strcmp(t, "VMFSRDM");
-    bool sparse = !strcmp(t, "SPARSE") || !strcmp(t, "VMFSSPARSE");
+    bool sesparse = !strcmp(t, "SESPARSE");
+    bool sparse = !strcmp(t, "SPARSE") || !strcmp(t, "VMFSSPARSE") || sesparse;
     if (!strcmp(t, "ZERO")) {
         e->kind = VX_ZERO;
         return 0;
@@ -342,7 +454,7 @@ static int open_desc_extent(struct vdisk *d, struct vmdk *s,
         return 0;
     }
     uint8_t h[512];
-    int rc = open_sparse_file(e, h, err);
+    int rc = open_sparse_file(e, h, sesparse, err);
     if (rc < 0)
         return vdisk_err_prefix(err, "'%s' line %d: ", d->filename, x->line);
     return 0;
@@ -378,6 +490,10 @@ static int open_descriptor_file(struct vdisk *d, struct vmdk *s,
     int rc = vd_pread_exact(d->fd, head, hl, 0, d->filename, err);
     if (rc < 0)
         return rc;
+    if (hl >= 8 && le64(head) == SESPARSE_MAGIC)
+        return vdisk_err_set(err, EINVAL, "'%s': an seSparse extent, not an "
+                             "image: open the descriptor that names it",
+                             d->filename);
     size_t tl = strnlen(head, hl);
     for (size_t i = 0; i <= tl && i < hl; i++) {
         unsigned char c = i < tl ? (unsigned char)head[i] : 0;
@@ -428,7 +544,7 @@ static int open_sparse_image(struct vdisk *d, struct vmdk *s,
     e->win = d->win;
     e->path = xstrdup(d->filename);
     uint8_t h[512];
-    int rc = open_sparse_file(e, h, err);
+    int rc = open_sparse_file(e, h, false, err);
     if (rc < 0)
         return rc;
     e->sectors = e->capacity;
@@ -487,7 +603,8 @@ static int vmdk_open(struct vdisk *d, int fd, unsigned flags,
     if (rc == 0) {
         /* cluster size: the first sparse extent's grain */
         for (size_t i = 0; i < s->next && !d->cluster_size; i++)
-            if (s->ext[i].kind == VX_SPARSE || s->ext[i].kind == VX_COWD)
+            if (s->ext[i].kind == VX_SPARSE || s->ext[i].kind == VX_COWD ||
+                s->ext[i].kind == VX_SESPARSE)
                 d->cluster_size = s->ext[i].grain_sec * 512;
         d->zero_init = !d->backing_name;
     }
@@ -585,6 +702,100 @@ int vmdk_gte(struct vdisk *d, struct vmdk_extent *e, uint64_t sec,
         e->gt_idx = (uint32_t)gdi;
     }
     *gte = e->gt[g % e->gtes];
+    return 0;
+}
+
+/* A grain's state: unallocated (read the parent), zero, or data at a
+ * host sector of the extent file. */
+enum grain_state { G_UNALLOC, G_ZERO, G_DATA };
+
+/* seSparse: the grain holding extent sector `sec`.  A directory entry is
+ * 0 (no table) or 0x10000000 in its top half and the table's index in
+ * the grain table area in its bottom half; a table entry's top nibble is
+ * its state (0 unallocated, and then all zero; 1 unmapped and 2 zero,
+ * both read as zeros; 3 allocated), and an allocated entry holds the
+ * grain's index in the grain area: its low 12 bits in bits 48-59, the
+ * rest in bits 0-47. */
+static int se_lookup(struct vmdk_extent *e, uint64_t sec,
+                     enum grain_state *st, uint64_t *host,
+                     struct vdisk_err *err)
+{
+    uint64_t g = sec / SESPARSE_GRAIN_SEC;
+    uint64_t gdi = g / SESPARSE_GTES;
+    *st = G_UNALLOC;
+    *host = 0;
+    if (sec >= e->capacity)
+        return 0;
+    if (gdi >= e->gd_n)
+        return vdisk_err_set(err, EINVAL, "'%s': sector %llu lies beyond the "
+                             "seSparse grain directory (%u entries)", e->path,
+                             (unsigned long long)sec, e->gd_n);
+    uint64_t de = e->gd64[gdi];
+    if (de == 0)
+        return 0;
+    if ((de >> 32) != 0x10000000u)
+        return vdisk_err_set(err, EINVAL, "'%s': seSparse grain directory "
+                             "entry %llu is invalid (0x%016llx)", e->path,
+                             (unsigned long long)gdi, (unsigned long long)de);
+    if (e->gt_idx != gdi) {
+        uint64_t off = e->se_gt_off + (de & 0xffffffffu) * SESPARSE_GT_SEC;
+        uint64_t bytes = (uint64_t)SESPARSE_GTES * 8;
+        /* qemu keeps table offsets in 32 bits of sectors */
+        if (off > UINT32_MAX || off > e->fsize / 512 ||
+            bytes > e->fsize - off * 512)
+            return vdisk_err_set(err, EINVAL, "'%s': seSparse grain table "
+                                 "%llu at sector %llu lies outside the file",
+                                 e->path, (unsigned long long)gdi,
+                                 (unsigned long long)off);
+        e->gt_idx = UINT32_MAX;
+        int rc = ext_read(e, e->gt64, bytes, off * 512, true, err);
+        if (rc < 0)
+            return rc;
+        for (uint32_t i = 0; i < SESPARSE_GTES; i++)
+            e->gt64[i] = le64(&e->gt64[i]);
+        e->gt_idx = (uint32_t)gdi;
+    }
+    uint64_t te = e->gt64[g % SESPARSE_GTES];
+    switch (te >> 60) {
+    case 0:
+        if (te)
+            break;
+        return 0;
+    case 1:                     /* unmapped (SCSI UNMAP) */
+    case 2:                     /* zero */
+        *st = G_ZERO;
+        return 0;
+    case 3: {
+        uint64_t idx = ((te >> 48) & 0xfff) | ((te & 0xffffffffffffull) << 12);
+        if (idx > (VMDK_MAX_SECTORS - e->se_grain_off) / SESPARSE_GRAIN_SEC)
+            return vdisk_err_set(err, EINVAL, "'%s': seSparse grain %llu has "
+                                 "an out-of-range index %llu", e->path,
+                                 (unsigned long long)g,
+                                 (unsigned long long)idx);
+        *st = G_DATA;
+        *host = e->se_grain_off + idx * SESPARSE_GRAIN_SEC;
+        return 0;
+    }
+    }
+    return vdisk_err_set(err, EINVAL, "'%s': seSparse grain table entry for "
+                         "grain %llu is invalid (0x%016llx)", e->path,
+                         (unsigned long long)g, (unsigned long long)te);
+}
+
+/* The state of the grain holding extent sector `sec` of a sparse extent
+ * (KDMV, COWD or seSparse). */
+static int grain_at(struct vdisk *d, struct vmdk_extent *e, uint64_t sec,
+                    enum grain_state *st, uint64_t *host,
+                    struct vdisk_err *err)
+{
+    if (e->kind == VX_SESPARSE)
+        return se_lookup(e, sec, st, host, err);
+    uint32_t gte;
+    int rc = vmdk_gte(d, e, sec, &gte, err);
+    if (rc < 0)
+        return rc;
+    *st = gte == 0 ? G_UNALLOC : gte == 1 ? G_ZERO : G_DATA;
+    *host = gte;
     return 0;
 }
 
@@ -716,25 +927,28 @@ static int read_sparse(struct vdisk *d, struct vmdk_extent *e, uint8_t *p,
     while (n > 0) {
         uint64_t go = eo % gbytes;
         size_t len = gbytes - go < n ? (size_t)(gbytes - go) : n;
-        uint32_t gte;
-        int rc = vmdk_gte(d, e, eo / 512, &gte, err);
+        enum grain_state st;
+        uint64_t host;
+        int rc = grain_at(d, e, eo / 512, &st, &host, err);
         if (rc < 0)
             return rc;
-        if (gte == 0) {
+        if (st == G_UNALLOC) {
             rc = vd_read_backing(d, p, len, guest_off, err);
-        } else if (gte == 1) {
+        } else if (st == G_ZERO) {
             memset(p, 0, len);
-        } else if ((uint64_t)gte * 512 >= e->fsize) {
-            rc = vdisk_err_set(err, EINVAL, "'%s': grain at sector %u lies "
-                               "beyond the end of the file", e->path, gte);
+        } else if (host >= (e->fsize + 511) / 512) {
+            rc = vdisk_err_set(err, EINVAL, "'%s': grain at sector %llu lies "
+                               "beyond the end of the file", e->path,
+                               (unsigned long long)host);
         } else if (e->compressed && len == gbytes) {
-            rc = read_compressed(e, gte, p, err);   /* whole grain: direct */
+            /* whole grain: direct */
+            rc = read_compressed(e, (uint32_t)host, p, err);
         } else if (e->compressed) {
-            rc = read_compressed(e, gte, NULL, err);
+            rc = read_compressed(e, (uint32_t)host, NULL, err);
             if (rc == 0)
                 memcpy(p, e->dbuf + go, len);
         } else {
-            rc = ext_read(e, p, len, (uint64_t)gte * 512 + go, false, err);
+            rc = ext_read(e, p, len, host * 512 + go, false, err);
         }
         if (rc < 0)
             return rc;
@@ -780,11 +994,11 @@ static int vmdk_pread(struct vdisk *d, void *buf, size_t n, uint64_t off,
     return 0;
 }
 
-static unsigned grain_flags(struct vmdk_extent *e, uint32_t gte)
+static unsigned grain_flags(struct vmdk_extent *e, enum grain_state st)
 {
-    if (gte == 0)
+    if (st == G_UNALLOC)
         return 0;
-    if (gte == 1)
+    if (st == G_ZERO)
         return VDISK_EXT_ALLOCATED | VDISK_EXT_ZERO;
     if (e->compressed)
         return VDISK_EXT_ALLOCATED | VDISK_EXT_DATA | VDISK_EXT_COMPRESSED;
@@ -819,22 +1033,24 @@ static int vmdk_block_status(struct vdisk *d, uint64_t off, uint64_t len,
         return 0;
     }
     uint64_t gbytes = (uint64_t)e->grain_sec * 512;
-    uint32_t gte;
-    int rc = vmdk_gte(d, e, eo / 512, &gte, err);
+    enum grain_state st;
+    uint64_t hsec;
+    int rc = grain_at(d, e, eo / 512, &st, &hsec, err);
     if (rc < 0)
         return rc;
-    unsigned fl = grain_flags(e, gte);
-    uint64_t host = (uint64_t)gte * 512 + eo % gbytes;
+    unsigned fl = grain_flags(e, st);
+    uint64_t host = hsec * 512 + eo % gbytes;
     uint64_t run = gbytes - eo % gbytes;
     /* coalesce following grains with the same status */
     while (run < len) {
-        uint32_t g2;
-        rc = vmdk_gte(d, e, (eo + run) / 512, &g2, err);
+        enum grain_state st2;
+        uint64_t h2;
+        rc = grain_at(d, e, (eo + run) / 512, &st2, &h2, err);
         if (rc < 0)
             return rc;
-        if (grain_flags(e, g2) != fl)
+        if (grain_flags(e, st2) != fl)
             break;
-        if ((fl & VDISK_EXT_OFFSET) && (uint64_t)g2 * 512 != host + run)
+        if ((fl & VDISK_EXT_OFFSET) && h2 * 512 != host + run)
             break;
         run += gbytes;
     }
@@ -902,9 +1118,9 @@ static int vmdk_check(struct vdisk *d, unsigned fix, struct vdisk_check *res,
             allocated = true;
             host = e->flat_off;
         } else if (e->kind != VX_ZERO) {
-            uint32_t gte;
+            enum grain_state st;
             step = e->grain_sec - (sec - e->start) % e->grain_sec;
-            if (vmdk_gte(d, e, sec - e->start, &gte, &e2) < 0) {
+            if (grain_at(d, e, sec - e->start, &st, &host, &e2) < 0) {
                 if (report)
                     vxl_diag_add(report, VXL_ERROR, NULL, 0, 0, NULL,
                                  "ERROR: could not get cluster_offset for "
@@ -913,9 +1129,13 @@ static int vmdk_check(struct vdisk *d, unsigned fix, struct vdisk_check *res,
                 /* qemu's check returns VMDK_ERROR (-1) here */
                 return vdisk_err_set(err, EPERM, "Operation not permitted");
             }
-            bool zeroed = gte == 1 && e->kind == VX_SPARSE && !e->compressed;
-            allocated = gte != 0 && !zeroed;
-            host = (uint64_t)gte * 512;
+            /* qemu: a hosted sparse extent's GTE 1 and seSparse's zero
+             * and unmapped grains are zeroed, not allocated; elsewhere a
+             * GTE of 1 is a grain at sector 1 */
+            bool zeroed = st == G_ZERO && (e->kind == VX_SESPARSE ||
+                          (e->kind == VX_SPARSE && !e->compressed));
+            allocated = st != G_UNALLOC && !zeroed;
+            host *= 512;
         }
         if (allocated) {
             uint64_t len = len_v;

@@ -5,7 +5,12 @@
  * An image is a list of extents covering the guest address space in
  * order: FLAT (raw bytes of a file from an offset), ZERO, hosted SPARSE
  * (the "KDMV" header: grain directory -> grain tables -> grains, maybe
- * deflate-compressed with stream markers) and VMFSSPARSE ("COWD").
+ * deflate-compressed with stream markers), VMFSSPARSE ("COWD") and
+ * SESPARSE (ESXi's space-efficient sparse, read-only: a const header with
+ * magic 0xcafebabe, a volatile header 0xcafecafe, a grain directory of
+ * 64-bit entries naming grain tables by index, grain tables of 4096
+ * 64-bit entries whose top nibble gives the grain's state and whose other
+ * bits its index in the grain area; 4 KiB grains).
  *
  * Extent path policy (documented in disk.h too): an extent named in a
  * descriptor is opened relative to the descriptor's directory; absolute
@@ -43,7 +48,15 @@
 #define VMDK_MAX_GD_BYTES   (64u << 20)
 #define VMDK_MAX_SECTORS    (1ull << 53)
 
-enum vmdk_ext_kind { VX_FLAT, VX_ZERO, VX_SPARSE, VX_COWD };
+/* seSparse (the values every reader accepts; qemu 7.2 is as strict) */
+#define SESPARSE_MAGIC          0xcafebabeull
+#define SESPARSE_VOL_MAGIC      0xcafecafeull
+#define SESPARSE_VERSION        0x0000000200000001ull
+#define SESPARSE_GRAIN_SEC      8u      /* 4 KiB grains */
+#define SESPARSE_GT_SEC         64u     /* 32 KiB tables: 4096 entries */
+#define SESPARSE_GTES           (SESPARSE_GT_SEC * 512 / 8)
+
+enum vmdk_ext_kind { VX_FLAT, VX_ZERO, VX_SPARSE, VX_COWD, VX_SESPARSE };
 
 struct vmdk_extent {
     enum vmdk_ext_kind kind;
@@ -63,6 +76,10 @@ struct vmdk_extent {
     uint64_t gd_off, rgd_off;   /* sectors; rgd 0 = none */
     uint32_t *gd;               /* host order */
     uint32_t *rgd;              /* host order, NULL without a redundant GD */
+    /* SESPARSE: 64-bit directory and table, table and grain areas */
+    uint64_t *gd64, *gt64;      /* host order */
+    uint64_t se_gt_off;         /* sectors: grain table 0 */
+    uint64_t se_grain_off;      /* sectors: grain 0 */
     bool compressed, markers;
     uint32_t *gt;               /* cached grain table (host order) */
     uint32_t gt_idx;            /* which; UINT32_MAX = none */

@@ -159,6 +159,40 @@ check "-B -O vmdk: a delta link to the base, named as given" \
            grep -aqx "RW [0-9]* SPARSE \"vb-out.vmdk\"" vb-out.vmdk'
 check "-B -O vmdk: only the top's data copied" \
     test "$(stat -c %s vb-out.vmdk)" -lt 2000000
+# -B into every VMDK subformat, the image in a directory (a relative parent
+# resolves against the destination's directory, not the temporary one the
+# files are written in): qemu-img's acceptance, files and descriptor
+mkdir -p bv bq
+cp vb-base.vmdk bv/; cp vb-base.vmdk bq/
+for sf in monolithicSparse streamOptimized twoGbMaxExtentSparse monolithicFlat twoGbMaxExtentFlat; do
+    rm -f bv/o* bq/o*
+    "$VXL" img convert -O vmdk -o subformat=$sf -B vb-base.vmdk -F vmdk vb-top.vmdk bv/o.vmdk 2>"$TMPD/err"; vr=$?
+    "$QI" convert -O vmdk -o subformat=$sf -B vb-base.vmdk -F vmdk vb-top.vmdk bq/o.vmdk 2>"$TMPD/qerr"; qr=$?
+    check "-B -O vmdk $sf: accepted or refused as by qemu-img ($vr, $qr)" test $vr = $qr
+    check "-B -O vmdk $sf: the same files as qemu-img's" \
+        test "$(ls -A bv | tr '\n' ' ')" = "$(ls -A bq | tr '\n' ' ')"
+    if [ $qr != 0 ]; then
+        check "-B -O vmdk $sf: qemu-img's reason" sh -c \
+            'grep -q "Flat image can.t have backing file" "$0" && grep -q "Flat image can.t have backing file" "$1"' "$TMPD/err" "$TMPD/qerr"
+        continue
+    fi
+    check "-B -O vmdk $sf: equal to its source" "$QI" compare -q vb-top.vmdk bv/o.vmdk
+    check "-B -O vmdk $sf: qemu-img check" "$QI" check -q bv/o.vmdk
+    check "-B -O vmdk $sf: backing chain as qemu-img's" sh -c '
+        f() { (cd "$1" && "$0" info --backing-chain --output=json o.vmdk |
+               grep -E "\"(filename|backing-filename|full-backing-filename|backing-filename-format|virtual-size|create-type|parent-cid)\""); }
+        [ "$(f bv)" = "$(f bq)" ] && f bv | grep -q "\"backing-filename\": \"vb-base.vmdk\""' "$QI"
+    check "-B -O vmdk $sf: descriptor as qemu-img's (but the CIDs)" sh -c '
+        d() { case $(head -c 4 "$1") in
+                KDMV) dd if="$1" bs=512 skip=1 count=20 status=none;;
+                *) cat "$1";; esac | tr -d "\0" | grep -a -v "^CID=" |
+              sed -n "/^# Disk DescriptorFile/,/^ddb.toolsVersion/p"; }
+        [ "$(d bv/o.vmdk)" = "$(d bq/o.vmdk)" ] && [ -n "$(d bv/o.vmdk)" ]'
+    check "-B -O vmdk $sf: only the top's data copied" \
+        test "$(du -sb bv | cut -f1)" -lt $(( $(du -sb bq | cut -f1) + 1048576 ))
+done
+check "-B -O vmdk: no temporary files left" sh -c '! ls -A bv | grep -q "vxl-"'
+rm -rf bv bq
 rm -f vb-*.vmdk
 
 # several sources are concatenated

@@ -171,6 +171,42 @@ check "delta link: qemu-img check" "$QI" check -q v/vch.vmdk
 check "delta link: reads the parent and its own data" sh -c '
     "$0" -f vmdk -c "read -P 0x61 0 1M" -c "read -P 0x62 2M 64k" v/vch.vmdk | grep -c "^read" | grep -qx 2' "$QIO"
 
+# delta links of every subformat: the sparse ones are created, the flat
+# ones refused (before the parent is opened), as qemu-img does; the
+# descriptor is qemu-img's byte for byte but for the random CID
+for sf in monolithicSparse streamOptimized twoGbMaxExtentSparse monolithicFlat twoGbMaxExtentFlat; do
+    rm -f v/dl.vmdk v/dl-* q/dl.vmdk q/dl-*
+    create_err_same "vmdk delta link, $sf" -f vmdk -o subformat=$sf -b vpar.vmdk -F vmdk dl.vmdk
+    check "vmdk delta link, $sf: the same files as qemu-img's" \
+        test "$(cd v && ls dl* 2>/dev/null)" = "$(cd q && ls dl* 2>/dev/null)"
+    [ -e q/dl.vmdk ] || continue
+    check "vmdk delta link, $sf: descriptor as qemu-img's" sh -c '
+        d() { case $(head -c 4 "$1") in
+                KDMV) dd if="$1" bs=512 skip=1 count=20 status=none;;
+                *) cat "$1";; esac | tr -d "\0" | grep -a -v "^CID=" |
+              sed -n "/^# Disk DescriptorFile/,/^ddb.toolsVersion/p"; }
+        [ "$(d v/dl.vmdk)" = "$(d q/dl.vmdk)" ] && [ -n "$(d v/dl.vmdk)" ]'
+    check "vmdk delta link, $sf: qemu-img check" "$QI" check -q v/dl.vmdk
+    check "vmdk delta link, $sf: qemu-img info --backing-chain as for its own" sh -c '
+        f() { (cd "$1" && "$0" info --backing-chain --output=json dl.vmdk |
+               grep -E "\"(filename|backing-filename|full-backing-filename|backing-filename-format|virtual-size|create-type|parent-cid)\""); }
+        [ "$(f v)" = "$(f q)" ] && f v | grep -q "\"backing-filename\": \"vpar.vmdk\""' "$QI"
+    check "vmdk delta link, $sf: reads its parent" sh -c '
+        "$0" -f vmdk -c "read -P 0x61 0 1M" -c "read -P 0 1M 1M" v/dl.vmdk | grep -c "^read" | grep -qx 2' "$QIO"
+done
+# -u: the flat refusal comes first even when the parent does not exist
+create_err_same "vmdk flat delta link, -u, missing parent" -f vmdk -u \
+    -o subformat=twoGbMaxExtentFlat -b nothere.vmdk -F vmdk dl2.vmdk 1M
+create_err_same "vmdk flat image with zeroed_grain" -f vmdk \
+    -o subformat=monolithicFlat,zeroed_grain=on dl3.vmdk 1M
+create_err_same "vmdk compat6 with hwversion" -f vmdk -o compat6=on,hwversion=7 dl4.vmdk 1M
+# the extent names: qemu-img puts the suffix before the last dot
+for n in ext.img noext; do
+    create_same "twoGbMaxExtentSparse named $n" -f vmdk -o subformat=twoGbMaxExtentSparse $n 1M
+    check "twoGbMaxExtentSparse named $n: the same files as qemu-img's" \
+        test "$(cd v && ls ${n%.img}*)" = "$(cd q && ls ${n%.img}*)"
+done
+
 # resize --preallocation: as qemu-img (metadata: the same bytes)
 for m in metadata falloc full; do
     "$QI" create -q -f qcow2 rp1.qcow2 1M; cp rp1.qcow2 rp2.qcow2
