@@ -599,10 +599,11 @@ static int submit(struct job *j, enum item_kind kind, uint64_t off,
 static int flush_pending(struct job *j, struct producer *p, bool all,
                          struct vdisk_err *err)
 {
-    if (j->chunk < j->chunk_direct &&
-        __atomic_load_n(&j->written, __ATOMIC_RELAXED) >= j->direct_after)
-        j->chunk = j->chunk_direct;     /* items start chunk-aligned anyway */
     while (p->pend_len) {
+        /* checked per item: one data extent may span the whole image */
+        if (j->chunk < j->chunk_direct &&
+            __atomic_load_n(&j->written, __ATOMIC_RELAXED) >= j->direct_after)
+            j->chunk = j->chunk_direct; /* the next item ends aligned */
         uint64_t end = (p->pend_off / j->chunk + 1) * j->chunk;
         uint64_t n = end - p->pend_off;
         if (n > p->pend_len) {
