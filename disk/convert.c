@@ -29,7 +29,11 @@
 #define MAX_WORKERS 16
 /* Bytes per data item once writes bypass the page cache: O_DIRECT writes
  * are synchronous, and large ones keep the disk busy. */
-#define CHUNK_DIRECT (2u << 20)
+#define CHUNK_DIRECT (8u << 20)
+/* Bytes of buffers in flight once items are CHUNK_DIRECT large: the
+ * ring then uses only its first DIRECT_BUDGET / CHUNK_DIRECT slots, so
+ * the others' buffers are never touched (peak RSS). */
+#define DIRECT_BUDGET (32u << 20)
 
 /* ---------------------------------------------------------------- */
 /* zero detection                                                    */
@@ -152,6 +156,7 @@ struct job {
     /* ring */
     struct item *items;
     size_t nitems;
+    size_t busy_cap;            /* slots in use at most (see DIRECT_BUDGET) */
     uint64_t next_seq, write_seq;
     uint64_t done;              /* bytes finished, for progress */
     pthread_mutex_t lock;
@@ -542,10 +547,12 @@ static int wait_slots(struct job *j, bool all, struct item **free_out,
         for (size_t k = 0; k < j->nitems; k++) {
             if (j->items[k].state == IT_FREE) {
                 nfree++;
-                f = &j->items[k];
+                if (!f)         /* the lowest: see busy_cap */
+                    f = &j->items[k];
             }
         }
-        if (j->failed || (all ? nfree == j->nitems : nfree > 0)) {
+        if (j->failed || (all ? nfree == j->nitems
+                              : nfree > 0 && j->nitems - nfree < j->busy_cap)) {
             if (free_out)
                 *free_out = f;
             break;
@@ -602,8 +609,14 @@ static int flush_pending(struct job *j, struct producer *p, bool all,
     while (p->pend_len) {
         /* checked per item: one data extent may span the whole image */
         if (j->chunk < j->chunk_direct &&
-            __atomic_load_n(&j->written, __ATOMIC_RELAXED) >= j->direct_after)
+            __atomic_load_n(&j->written, __ATOMIC_RELAXED) >= j->direct_after) {
             j->chunk = j->chunk_direct; /* the next item ends aligned */
+            size_t cap = DIRECT_BUDGET / j->chunk;
+            if (cap < (size_t)j->nworkers + 2)
+                cap = (size_t)j->nworkers + 2;
+            if (cap < j->busy_cap)
+                j->busy_cap = cap;
+        }
         uint64_t end = (p->pend_off / j->chunk + 1) * j->chunk;
         uint64_t n = end - p->pend_off;
         if (n > p->pend_len) {
@@ -1098,6 +1111,7 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
     }
     j.nitems = nworkers > 1 ? 4 * (size_t)nworkers + 4 : 1;
     j.items = xcalloc(j.nitems, sizeof(*j.items));
+    j.busy_cap = j.nitems;
     /* raw and qcow2 write guest data through vd_pwrite_data */
     if (strcmp(vdisk_format(j.dst), "raw") && strcmp(vdisk_format(j.dst), "qcow2"))
         j.direct_after = UINT64_MAX;

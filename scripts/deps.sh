@@ -9,7 +9,7 @@ PKGS="build-essential pkg-config libyajl-dev zlib1g-dev libxml2-dev libzstd-dev
       libdeflate-dev libisal-dev nettle-dev libcmocka-dev libxen-dev jq qemu-utils qemu-system-x86 xen-utils-4.17
       xenstore-utils xz-utils
       clang libclang-rt-14-dev
-      python3-libvhdi libvhdi-utils"
+      python3-libvhdi libvhdi-utils strace"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

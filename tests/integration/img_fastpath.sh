@@ -19,7 +19,7 @@ dd if=/dev/urandom of=s.raw bs=4k count=3 seek=$((40 * 256 + 5)) conv=notrunc st
 dd if=/dev/zero of=s.raw bs=64k count=8 seek=900 conv=notrunc status=none
 printf 'tail' | dd of=s.raw bs=1 seek=$((72 * 1048576 + 1000)) conv=notrunc status=none
 
-vconv() {   # NAME OUT vxl-convert-args...: convert, then check and compare with s.raw
+vconv() {   # NAME OUT vxl-convert-args...: convert, then check and compare with s.raw (or $REF)
     local name=$1 out=$2; shift 2
     rm -f "$out"
     if ! "$VXL" img convert "$@" "$out" 2>"$TMPD/err"; then
@@ -28,7 +28,7 @@ vconv() {   # NAME OUT vxl-convert-args...: convert, then check and compare with
     case $out in *.vmdk|*.qcow2)
         "$QI" check -q "$out" >/dev/null 2>&1 || { not_ok "$name: qemu-img check"; return 1; } ;;
     esac
-    if "$QI" compare -q -f raw s.raw "$out"; then ok "$name"; else not_ok "$name: differs"; fi
+    if "$QI" compare -q -f raw "${REF:-s.raw}" "$out"; then ok "$name"; else not_ok "$name: differs"; fi
 }
 
 # streamOptimized written serially, threaded, out of order
@@ -84,6 +84,29 @@ for m in 1 4; do
     VXL_DIRECT_AFTER=100000 vconv "512 B->qcow2 -S 0, direct after 100 kB, -m $m" \
         f$m.qcow2 -f qcow2 -O qcow2 -S 0 -m $m s512.qcow2
 done
+# A fully allocated source is one data extent: items still grow to the
+# direct size inside it once writes go direct, and a qcow2 destination
+# takes its data writes from several workers (clusters reserved in the
+# write turn, bytes written outside it), -W too
+head -c $((40 * 1048576 + 12345)) /dev/urandom > full.raw
+for m in 1 2 4; do
+    for w in "" -W; do
+        REF=full.raw VXL_DIRECT_AFTER=1048576 vconv "one extent ->qcow2, direct after 1 MiB, -m $m $w" \
+            g$m$w.qcow2 -f raw -O qcow2 -m $m $w full.raw
+    done
+    REF=full.raw VXL_DIRECT_AFTER=1048576 vconv "one extent ->raw, direct after 1 MiB, -m $m" \
+        g$m.raw -f raw -O raw -m $m full.raw
+    REF=full.raw vconv "one extent ->qcow2, 4 KiB clusters, -m $m" \
+        h$m.qcow2 -f raw -O qcow2 -o cluster_size=4096 -m $m full.raw
+done
+if command -v strace >/dev/null; then
+    VXL_DIRECT_AFTER=1048576 strace -f -qq -e trace=pwrite64 -o pw.log \
+        "$VXL" img convert -f raw -O qcow2 -m 2 full.raw pw.qcow2
+    check "direct items grow to 8 MiB inside one data extent" \
+        test "$(grep -c ', 8388608, ' pw.log)" -ge 3
+else
+    skip "strace not installed: direct item size not checked"
+fi
 check "-t none: raw output keeps the source's size" test "$(stat -c %s d4.raw)" = "$(stat -c %s s.raw)"
 check "-t none: raw output stays sparse" test "$(alloc d4.raw)" -lt $((8 * 1048576))
 same "bad -t" "convert -t bogus -O raw s.raw bad.raw" "convert -t bogus -O raw s.raw bad.raw"
