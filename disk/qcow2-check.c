@@ -26,6 +26,8 @@ struct ck {
     uint64_t nb_clusters;   /* clusters in the file */
     uint64_t file_len;
     bool rebuild;
+    bool refs_exact;        /* the last compare() found refs[] equal to the
+                               refcounts on disk, for every cluster */
 };
 
 #define MSG(ck, sev, ...) \
@@ -144,6 +146,8 @@ static int check_l2(struct ck *ck, uint64_t l2off, bool active, unsigned fix,
     for (uint64_t i = 0; i < l2n; i++) {
         uint64_t e = be64(t + i * q->l2_entry_size);
         uint64_t bm = q->extl2 ? be64(t + i * 16 + 8) : 0;
+        if (!e && !bm)
+            continue;           /* unallocated: nothing to count or report */
         int type = cluster_type(q, e);
         if (type != CT_COMPRESSED && (e & L2E_STD_RESERVED_MASK)) {
             MSG(ck, VXL_ERROR, "ERROR found l2 entry with reserved bits set: "
@@ -365,11 +369,25 @@ static int compare(struct ck *ck, unsigned fix, uint64_t *highest,
                    struct vdisk_err *err)
 {
     struct qcow2 *q = ck->q;
+    enum { BATCH = 4096 };
+    uint64_t *batch = xmalloc(BATCH * sizeof(*batch)), bfirst = 0, bn = 0;
     *highest = 0;
+    ck->refs_exact = true;
     for (uint64_t i = 0; i < ck->nrefs; i++) {
         uint64_t r1, r2 = ck->refs[i];
         struct vdisk_err e2;
-        if (qcow2_get_refcount(q, i, &r1, &e2) < 0) {
+        if (i >= bfirst + bn) {
+            /* a refcount block at a time; where that fails, cluster by
+             * cluster below (one message per cluster, as qemu) */
+            bfirst = i;
+            bn = ck->nrefs - i < BATCH ? ck->nrefs - i : BATCH;
+            if (qcow2_get_refcounts(q, bfirst, bn, batch, &e2) < 0)
+                bn = 0;
+        }
+        if (i < bfirst + bn) {
+            r1 = batch[i - bfirst];
+        } else if (qcow2_get_refcount(q, i, &r1, &e2) < 0) {
+            ck->refs_exact = false;
             MSG(ck, VXL_ERROR, "Can't get refcount for cluster %" PRIu64
                 ": %s", i, strerror(e2.code));
             ck->res->check_errors++;
@@ -379,6 +397,7 @@ static int compare(struct ck *ck, unsigned fix, uint64_t *highest,
             *highest = i;
         if (r1 == r2)
             continue;
+        ck->refs_exact = false;
         int64_t *fixed = NULL;
         if (r1 == 0)
             ck->rebuild = true;
@@ -391,8 +410,10 @@ static int compare(struct ck *ck, unsigned fix, uint64_t *highest,
             fixed ? "Repairing" : r1 < r2 ? "ERROR" : "Leaked", i, r1, r2);
         if (fixed) {
             int rc = qcow2_set_refcount(q, i, r2, err);
+            bn = 0;             /* the table may have changed: read again */
             if (rc < 0) {
                 ck->res->check_errors++;
+                free(batch);
                 return rc;
             }
             /* a cluster freed by the repair is discarded, as qemu does */
@@ -409,6 +430,7 @@ static int compare(struct ck *ck, unsigned fix, uint64_t *highest,
         else
             ck->res->leaks++;
     }
+    free(batch);
     return 0;
 }
 
@@ -603,10 +625,12 @@ static int check_copied(struct ck *ck, unsigned fix, struct vdisk_err *err)
             int type = cluster_type(q, ent);
             if (type != CT_NORMAL && type != CT_ZERO_ALLOC)
                 continue;
+            uint64_t c = (ent & L2E_OFFSET_MASK) >> q->cluster_bits;
             if (data_file)
                 r = 1;
-            else if (qcow2_get_refcount(q, (ent & L2E_OFFSET_MASK) >>
-                                        q->cluster_bits, &r, &e2) < 0)
+            else if (!fix && ck->refs_exact && c < ck->nrefs)
+                r = ck->refs[c];    /* what compare() found on disk */
+            else if (qcow2_get_refcount(q, c, &r, &e2) < 0)
                 continue;
             if ((r == 1) != !!(ent & QCOW_OFLAG_COPIED)) {
                 ck->res->corruptions++;

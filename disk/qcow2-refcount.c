@@ -83,6 +83,34 @@ int qcow2_get_refcount(struct qcow2 *q, uint64_t ci, uint64_t *rc,
     return 0;
 }
 
+int qcow2_get_refcounts(struct qcow2 *q, uint64_t first, uint64_t n,
+                        uint64_t *out, struct vdisk_err *err)
+{
+    uint64_t rbn = 1ull << q->rb_bits;
+    while (n > 0) {
+        uint64_t ri = first >> q->rb_bits, bi = first & (rbn - 1);
+        uint64_t k = rbn - bi < n ? rbn - bi : n;
+        uint64_t boff = ri < q->rt_entries ? q->rt[ri] & RT_OFFSET_MASK : 0;
+        if (!boff) {
+            memset(out, 0, k * sizeof(*out));
+        } else {
+            uint64_t rc;
+            int r = qcow2_get_refcount(q, first, &rc, err);  /* checks, loads */
+            if (r < 0)
+                return r;
+            struct qc_entry *e;
+            if ((r = qc_get(q, &q->rbc, boff, false, &e, err)) < 0)
+                return r;
+            for (uint64_t i = 0; i < k; i++)
+                out[i] = rb_get(q, e->buf, bi + i);
+        }
+        first += k;
+        out += k;
+        n -= k;
+    }
+    return 0;
+}
+
 static int write_rt_entry(struct qcow2 *q, uint64_t ri, struct vdisk_err *err)
 {
     if (q->rt_growing)

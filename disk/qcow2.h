@@ -214,6 +214,10 @@ void qcow2_compressed_range(const struct qcow2 *q, uint64_t l2e,
                             uint64_t *start, uint64_t *end);
 
 /* refcounts (qcow2-refcount.c) */
+/* Refcounts of clusters [first, first + n) into out[], a refcount block
+ * at a time (the check's comparison). */
+int  qcow2_get_refcounts(struct qcow2 *q, uint64_t first, uint64_t n,
+                         uint64_t *out, struct vdisk_err *err);
 int  qcow2_get_refcount(struct qcow2 *q, uint64_t ci, uint64_t *rc,
                         struct vdisk_err *err);
 int  qcow2_update_refcount(struct qcow2 *q, uint64_t ci, int64_t delta,
