@@ -675,6 +675,17 @@ int qcow2_check(struct vdisk *d, unsigned fix, struct vdisk_check *res,
     ck.nrefs = ck.nb_clusters;
     ck.refs = xcalloc(ck.nrefs, sizeof(*ck.refs));
     uint64_t highest = 0;
+    /* a version 3 snapshot table entry carries at least the 64-bit VM
+     * state size and the disk size (16 bytes of extra data); qemu reports
+     * shorter ones first and repairs them last, by writing the table anew */
+    int64_t snap_incomplete = 0;
+    for (uint32_t i = 0; q->version >= 3 && i < q->nsnaps; i++) {
+        if (q->snaps[i].extra_size >= 16)
+            continue;
+        MSG(&ck, VXL_ERROR, "%s snapshot table entry %u is incomplete",
+            fix & VDISK_FIX_ERRORS ? "Repairing" : "ERROR", i);
+        snap_incomplete++;
+    }
     int rc = qcow2_flush_all(q, err);
     if (rc == 0)
         rc = calculate(&ck, fix, err);
@@ -733,6 +744,16 @@ int qcow2_check(struct vdisk *d, unsigned fix, struct vdisk_check *res,
     rc = check_copied(&ck, fix, err);
     if (rc < 0)
         goto out;
+    if (snap_incomplete && (fix & VDISK_FIX_ERRORS)) {
+        rc = qcow2_rewrite_snapshot_table(q, err);
+        if (rc < 0) {
+            res->check_errors++;
+            goto out;
+        }
+        res->corruptions_fixed += snap_incomplete;
+    } else {
+        res->corruptions += snap_incomplete;
+    }
     if (fix)
         rc = qcow2_flush_all(q, err);
     /* a consistent image after repair is marked clean and not corrupt */

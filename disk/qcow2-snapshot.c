@@ -2,6 +2,7 @@
  * (read, write with unknown extra data preserved), list, create, apply
  * (revert) and delete, with the refcount bookkeeping each needs. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -144,7 +145,9 @@ static int write_snapshot_table(struct qcow2 *q, struct vdisk_err *err)
         put_be64(x + 8, s->disk_size);
         put_be64(x + 16, s->icount);
         sb_append(&sb, (const char *)x, xs);
-        free(x);
+        free(s->extra);         /* what the table now holds */
+        s->extra = x;
+        s->extra_size = xs;
         sb_append(&sb, s->id, idlen);
         sb_append(&sb, s->name, namelen);
         while (sb.len % 8)
@@ -180,10 +183,27 @@ static int write_snapshot_table(struct qcow2 *q, struct vdisk_err *err)
     if (rc < 0)
         return rc;
     q->snap_offset = noff;
-    if (old && q->old_snap_len)
+    if (old && q->old_snap_len) {
         rc = qcow2_free_range(q, old, q->old_snap_len, err);
+        /* clusters that became free are discarded, as qemu discards
+         * freed snapshot metadata (pass-discard-snapshot is on) */
+        uint64_t c0 = old / cs, c1 = (old + q->old_snap_len + cs - 1) / cs;
+        for (uint64_t c = c0; rc == 0 && c < c1; c++) {
+            uint64_t r;
+            rc = qcow2_get_refcount(q, c, &r, err);
+            if (rc == 0 && r == 0)
+                (void)fallocate(q->fd, FALLOC_FL_PUNCH_HOLE |
+                                FALLOC_FL_KEEP_SIZE, (off_t)(c * cs),
+                                (off_t)cs);
+        }
+    }
     q->old_snap_len = newlen;
     return rc;
+}
+
+int qcow2_rewrite_snapshot_table(struct qcow2 *q, struct vdisk_err *err)
+{
+    return write_snapshot_table(q, err);
 }
 
 /* Add `delta` to the refcount of every cluster reachable from an L1

@@ -214,6 +214,9 @@ void qcow2_compressed_range(const struct qcow2 *q, uint64_t l2e,
                             uint64_t *start, uint64_t *end);
 
 /* refcounts (qcow2-refcount.c) */
+/* Write the snapshot table anew (complete v3 entries: at least 24 bytes
+ * of extra data) and free the old one: the repair of `check -r all`. */
+int  qcow2_rewrite_snapshot_table(struct qcow2 *q, struct vdisk_err *err);
 /* Refcounts of clusters [first, first + n) into out[], a refcount block
  * at a time (the check's comparison). */
 int  qcow2_get_refcounts(struct qcow2 *q, uint64_t first, uint64_t n,

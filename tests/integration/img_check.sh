@@ -74,6 +74,34 @@ l2 = rd(rd(40)) & 0x00fffffffffffe00
 f.seek(l2 + 8); f.write((rd(l2 + 8) | (1 << 32)).to_bytes(8, 'big'))
 f.seek(l2 + 16 + 8); f.write((1 << 3).to_bytes(8, 'big'))
 PY
+# a version 3 snapshot table entry with less than 16 bytes of extra data
+# (found by fuzz_qcow2: qemu-img reports it, vxl did not)
+cp clean.qcow2 snapshort.qcow2
+"$QI" snapshot -c one snapshort.qcow2
+qw snapshort.qcow2 "write -P 4 0 64k"
+"$QI" snapshot -c two snapshort.qcow2
+python3 - snapshort.qcow2 <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+n, off = struct.unpack('>IQ', b[60:72])
+ents, o = [], off
+for i in range(n):
+    h = bytearray(b[o:o + 40])
+    idl, nl = struct.unpack('>HH', h[12:16])
+    xs = struct.unpack('>I', h[36:40])[0]
+    x, s = b[o + 40:o + 40 + xs], b[o + 40 + xs:o + 40 + xs + idl + nl]
+    ents.append((h, x, s))
+    o += (40 + xs + idl + nl + 7) & ~7
+out = bytearray()
+for i, (h, x, s) in enumerate(ents):
+    if i == 1:                          # the second entry: no extra data
+        h[36:40] = struct.pack('>I', 0)
+        x = b''
+    e = bytes(h) + bytes(x) + bytes(s)
+    out += e + b'\0' * (-len(e) % 8)
+b[off:off + len(out)] = out
+open(sys.argv[1], 'wb').write(b)
+PY
 "$VXL" img check clean.qcow2 >/dev/null 2>&1
 [ $? = 63 ] && { skip "the library has no qcow2 check yet (vdisk_check: ENOTSUP)"; exit 0; }
 for f in clean.qcow2 comp.qcow2 leak.qcow2 refzero.qcow2 reftwo.qcow2 \
@@ -81,7 +109,8 @@ for f in clean.qcow2 comp.qcow2 leak.qcow2 refzero.qcow2 reftwo.qcow2 \
          l2dup.qcow2 copied.qcow2 reftable.qcow2 dirty.qcow2 refblockpast.qcow2 \
          l1big.qcow2 hugeclusterbits.qcow2 l1pastEOF.qcow2 nrsnap.qcow2 \
          l1reserved.qcow2 l2reserved.qcow2 zerounaligned.qcow2 \
-         rtreserved.qcow2 l2far.qcow2 compcopied.qcow2 ext.qcow2; do
+         rtreserved.qcow2 l2far.qcow2 compcopied.qcow2 ext.qcow2 \
+         snapshort.qcow2; do
     same "check $f" "check $f"
     same "check --output=json $f" "check --output=json $f"
 done
@@ -94,7 +123,7 @@ same "check -r bad value" "check -r some clean.qcow2"
 for f in leak.qcow2 reftwo.qcow2 refzero.qcow2 copied.qcow2 dirty.qcow2 \
          l2unaligned.qcow2 l1unaligned.qcow2 l2past.qcow2 overlap.qcow2 \
          l2dup.qcow2 reftable.qcow2 refblockpast.qcow2 l1pastEOF.qcow2 \
-         zerounaligned.qcow2 compcopied.qcow2; do
+         zerounaligned.qcow2 compcopied.qcow2 snapshort.qcow2; do
     for mode in leaks all; do
         cp "$f" "v-$f"; cp "$f" "q-$f"
         same "check -r $mode $f" "check -r $mode v-$f" "check -r $mode q-$f"
