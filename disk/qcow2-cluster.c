@@ -457,6 +457,11 @@ int qcow2_pread(struct vdisk *d, void *buf, size_t n, uint64_t off,
             rc = vd_pread_fd(q->data_fd, p, len, m.host, q->name, err);
             break;
         case QT_COMPRESSED:
+            if (len == q->cluster_size && q->dc_l2e != m.l2e) {
+                /* a whole cluster: straight into the caller's buffer */
+                rc = qcow2_decompress_cluster(q, m.l2e, p, err);
+                break;
+            }
             if (!q->dc_buf || q->dc_l2e != m.l2e) {
                 if (!q->dc_buf)
                     q->dc_buf = xmalloc(q->cluster_size);
