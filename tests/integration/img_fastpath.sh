@@ -107,6 +107,26 @@ if command -v strace >/dev/null; then
 else
     skip "strace not installed: direct item size not checked"
 fi
+# A full file system: the error reaches the user (exit 1, "No space left")
+# and nothing is left behind, whether the data went through the write
+# turn, through reserved clusters written by workers, or direct.  A small
+# ext4 on a loop device (root only; skipped where it cannot be mounted).
+mkdir -p small
+truncate -s 32M small.img
+if [ "$(id -u)" = 0 ] && mkfs.ext4 -q -F small.img 2>/dev/null &&
+   mount -o loop small.img small 2>/dev/null; then
+    for f in qcow2 raw vmdk; do
+        VXL_DIRECT_AFTER=1048576 "$VXL" img convert -m 2 -f raw -O $f full.raw small/out.$f 2>err.txt
+        rc=$?
+        check "ENOSPC, -O $f: exit 1 and the reason" \
+            sh -c '[ "$0" = 1 ] && grep -q "No space left on device" err.txt' "$rc"
+        check "ENOSPC, -O $f: nothing left in the directory" \
+            test -z "$(ls -A small | grep -v '^lost+found$')"
+    done
+    umount small
+else
+    skip "cannot mount a loop file system: ENOSPC not checked"
+fi
 check "-t none: raw output keeps the source's size" test "$(stat -c %s d4.raw)" = "$(stat -c %s s.raw)"
 check "-t none: raw output stays sparse" test "$(alloc d4.raw)" -lt $((8 * 1048576))
 same "bad -t" "convert -t bogus -O raw s.raw bad.raw" "convert -t bogus -O raw s.raw bad.raw"
