@@ -15,42 +15,9 @@
 #include <unistd.h>
 
 #include "disk/disk.h"
+#include "tests/fuzz/fuzz_disk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void exercise(const char *path, unsigned flags)
-{
-    struct vdisk_open_opts o = { .format = "vmdk",
-                                 .flags = VDISK_NO_BACKING | flags };
-    struct vdisk *d;
-    struct vdisk_err err;
-    if (vdisk_open(path, &o, &d, &err) < 0)
-        return;
-    uint64_t size = vdisk_size(d);
-    static uint8_t buf[1 << 16];
-    uint64_t off = 0;
-    for (int i = 0; i < 64 && off < size; i++) {
-        size_t n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
-        if (vdisk_pread(d, buf, n, off, &err) < 0)
-            break;
-        off += n;
-    }
-    off = 0;
-    for (int i = 0; i < 256 && off < size; i++) {
-        struct vdisk_extent e;
-        if (vdisk_block_status(d, off, size - off, true, &e, &err) < 0)
-            break;
-        off += e.len;
-    }
-    struct vdisk_info info;
-    if (vdisk_get_info(d, &info, &err) == 0)
-        vdisk_info_dispose(&info);
-    struct vdisk_check res;
-    vxl_diags diags = {0};
-    vdisk_check(d, 0, &res, &diags, &err);
-    vxl_diags_free(&diags);
-    vdisk_close(d, NULL);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -80,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n > 0 && write(dfd, desc, (size_t)n) == n) {
             char path[64];
             snprintf(path, sizeof(path), "/proc/self/fd/%d", dfd);
-            exercise(path, 0);
-            exercise(path, VDISK_NO_REPAIR | VDISK_UNSAFE_META);
+            fuzz_exercise_image(path, "vmdk", 0);
+            fuzz_exercise_image(path, "vmdk", VDISK_NO_REPAIR | VDISK_UNSAFE_META);
         }
     }
     close(dfd);
