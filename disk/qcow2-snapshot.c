@@ -118,12 +118,40 @@ static int find_snapshot(struct qcow2 *q, const char *which)
 }
 
 /* Write the snapshot table to a new place and point the header at it. */
+/* Change cluster c's refcount by delta; a cluster freed by it is
+ * discarded (punched), as qemu discards what snapshot operations free
+ * (pass-discard-snapshot is on by default). */
+static int ref_delta(struct qcow2 *q, uint64_t c, int delta,
+                     struct vdisk_err *err)
+{
+    int rc = qcow2_update_refcount(q, c, delta, err);
+    uint64_t r;
+    if (rc == 0 && delta < 0 && qcow2_get_refcount(q, c, &r, err) == 0 &&
+        r == 0)
+        (void)fallocate(q->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                        (off_t)(c * q->cluster_size), (off_t)q->cluster_size);
+    return rc;
+}
+
+/* Free the clusters of [off, off + len), discarding them (ref_delta). */
+static int free_discard(struct qcow2 *q, uint64_t off, uint64_t len,
+                        struct vdisk_err *err)
+{
+    uint64_t cs = q->cluster_size;
+    int rc = 0;
+    for (uint64_t c = off / cs; c < (off + len + cs - 1) / cs && rc == 0; c++)
+        rc = ref_delta(q, c, -1, err);
+    return rc;
+}
+
 static int write_snapshot_table(struct qcow2 *q, struct vdisk_err *err)
 {
     strbuf sb = {0};
     for (uint32_t i = 0; i < q->nsnaps; i++) {
         struct qcow2_snap *s = &q->snaps[i];
         uint8_t h[40];
+        while (sb.len % 8)      /* entries start 8-aligned; no tail pad */
+            sb_putc(&sb, 0);
         memset(h, 0, sizeof(h));
         size_t idlen = strlen(s->id), namelen = strlen(s->name);
         put_be64(h, s->l1_offset);
@@ -150,8 +178,6 @@ static int write_snapshot_table(struct qcow2 *q, struct vdisk_err *err)
         s->extra_size = xs;
         sb_append(&sb, s->id, idlen);
         sb_append(&sb, s->name, namelen);
-        while (sb.len % 8)
-            sb_putc(&sb, 0);
     }
     uint64_t cs = q->cluster_size;
     uint64_t old = q->snap_offset;
@@ -160,12 +186,10 @@ static int write_snapshot_table(struct qcow2 *q, struct vdisk_err *err)
     if (sb.len) {
         uint64_t nc = (sb.len + cs - 1) / cs;
         rc = qcow2_alloc_clusters(q, nc, &noff, err);
-        if (rc == 0) {
-            uint8_t *buf = xcalloc(nc, cs);
-            memcpy(buf, sb.s, sb.len);
-            rc = vd_pwrite_fd(q->fd, buf, nc * cs, noff, q->name, err);
-            free(buf);
-        }
+        /* the table's own bytes only, as qemu writes it: the file may
+         * end inside its last cluster (the rest reads as zeros) */
+        if (rc == 0)
+            rc = vd_pwrite_fd(q->fd, sb.s, sb.len, noff, q->name, err);
     }
     uint64_t newlen = sb.len;
     sb_free(&sb);
@@ -183,20 +207,8 @@ static int write_snapshot_table(struct qcow2 *q, struct vdisk_err *err)
     if (rc < 0)
         return rc;
     q->snap_offset = noff;
-    if (old && q->old_snap_len) {
-        rc = qcow2_free_range(q, old, q->old_snap_len, err);
-        /* clusters that became free are discarded, as qemu discards
-         * freed snapshot metadata (pass-discard-snapshot is on) */
-        uint64_t c0 = old / cs, c1 = (old + q->old_snap_len + cs - 1) / cs;
-        for (uint64_t c = c0; rc == 0 && c < c1; c++) {
-            uint64_t r;
-            rc = qcow2_get_refcount(q, c, &r, err);
-            if (rc == 0 && r == 0)
-                (void)fallocate(q->fd, FALLOC_FL_PUNCH_HOLE |
-                                FALLOC_FL_KEEP_SIZE, (off_t)(c * cs),
-                                (off_t)cs);
-        }
-    }
+    if (old && q->old_snap_len)
+        rc = free_discard(q, old, q->old_snap_len, err);
     q->old_snap_len = newlen;
     return rc;
 }
@@ -232,14 +244,13 @@ static int update_tree(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size,
                 s &= ~511ull;
                 for (uint64_t c = s / cs; c < (end + cs - 1) / cs && rc == 0;
                      c++)
-                    rc = qcow2_update_refcount(q, c, delta, err);
+                    rc = ref_delta(q, c, delta, err);
             } else if (ent & L2E_OFFSET_MASK) {
-                rc = qcow2_update_refcount(q, (ent & L2E_OFFSET_MASK) / cs,
-                                           delta, err);
+                rc = ref_delta(q, (ent & L2E_OFFSET_MASK) / cs, delta, err);
             }
         }
         if (rc == 0)
-            rc = qcow2_update_refcount(q, l2off / cs, delta, err);
+            rc = ref_delta(q, l2off / cs, delta, err);
     }
     free(tab);
     return rc;
@@ -338,10 +349,13 @@ int qcow2_snapshot_create(struct vdisk *d, const char *name,
     s->name = xstrdup(name);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    /* as qemu-img writes them: the time to the microsecond, and an
+     * instruction count of 0 (its snapshot starts zeroed; no record/
+     * replay), which `snapshot -l` shows in the ICOUNT column */
     s->date_sec = (uint32_t)ts.tv_sec;
-    s->date_nsec = (uint32_t)ts.tv_nsec;
+    s->date_nsec = (uint32_t)(ts.tv_nsec / 1000 * 1000);
     s->disk_size = q->size;
-    s->icount = UINT64_MAX;
+    s->icount = 0;
     s->extra = xmalloc(1);
     q->nsnaps++;
     return write_snapshot_table(q, err);
@@ -442,9 +456,8 @@ int qcow2_snapshot_delete(struct vdisk *d, const char *which,
     free(sl1);
     uint64_t cs = q->cluster_size;
     if (rc == 0 && s.l1_size)
-        rc = qcow2_free_range(q, s.l1_offset,
-                              ((uint64_t)s.l1_size * 8 + cs - 1) / cs * cs,
-                              err);
+        rc = free_discard(q, s.l1_offset,
+                          ((uint64_t)s.l1_size * 8 + cs - 1) / cs * cs, err);
     if (rc == 0)
         rc = fix_copied(q, err);
     if (rc == 0)
