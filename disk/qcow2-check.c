@@ -7,7 +7,6 @@
  * qemu-img repairs, including rebuilding the refcount structure when a
  * used cluster has refcount 0. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,10 +417,7 @@ static int compare(struct ck *ck, unsigned fix, uint64_t *highest,
             }
             /* a cluster freed by the repair is discarded, as qemu does */
             if (r2 == 0)
-                (void)fallocate(q->fd, FALLOC_FL_PUNCH_HOLE |
-                                FALLOC_FL_KEEP_SIZE,
-                                (off_t)(i << q->cluster_bits),
-                                (off_t)q->cluster_size);
+                qcow2_discard_cluster(q, i);
             (*fixed)++;
             continue;
         }

@@ -629,7 +629,7 @@ int qcow2_grow_l1(struct qcow2 *q, uint32_t min_size, struct vdisk_err *err)
         rc = vdisk_err_set(err, errno, "'%s': %s", q->name, strerror(errno));
     if (rc == 0 && oldsize)
         rc = qcow2_free_range(q, oldoff, ((uint64_t)oldsize * 8 + cs - 1) /
-                              cs * cs, err);
+                              cs * cs, false, err);
     return rc;
 }
 

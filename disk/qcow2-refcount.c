@@ -7,6 +7,7 @@
  * counts itself; the clusters being allocated are kept out of the way.
  * The table grows at the end of the file, covering its own clusters. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,11 +62,12 @@ uint64_t qcow2_max_alloc(const struct qcow2 *q)
     return m > 1024 ? 1024 : m;
 }
 
-int qcow2_get_refcount(struct qcow2 *q, uint64_t ci, uint64_t *rc,
-                       struct vdisk_err *err)
+/* Refcount block ri, loaded: *blk = NULL where the table has none (its
+ * clusters all have refcount 0). */
+static int refblock(struct qcow2 *q, uint64_t ri, const uint8_t **blk,
+                    struct vdisk_err *err)
 {
-    uint64_t ri = ci >> q->rb_bits;
-    *rc = 0;
+    *blk = NULL;
     if (ri >= q->rt_entries)
         return 0;
     uint64_t boff = q->rt[ri] & RT_OFFSET_MASK;
@@ -77,10 +79,18 @@ int qcow2_get_refcount(struct qcow2 *q, uint64_t ci, uint64_t *rc,
                              (unsigned long long)ri);
     struct qc_entry *e;
     int r = qc_get(q, &q->rbc, boff, false, &e, err);
-    if (r < 0)
-        return r;
-    *rc = rb_get(q, e->buf, ci & ((1ull << q->rb_bits) - 1));
-    return 0;
+    if (r == 0)
+        *blk = e->buf;
+    return r;
+}
+
+int qcow2_get_refcount(struct qcow2 *q, uint64_t ci, uint64_t *rc,
+                       struct vdisk_err *err)
+{
+    const uint8_t *blk;
+    int r = refblock(q, ci >> q->rb_bits, &blk, err);
+    *rc = blk ? rb_get(q, blk, ci & ((1ull << q->rb_bits) - 1)) : 0;
+    return r;
 }
 
 int qcow2_get_refcounts(struct qcow2 *q, uint64_t first, uint64_t n,
@@ -88,22 +98,14 @@ int qcow2_get_refcounts(struct qcow2 *q, uint64_t first, uint64_t n,
 {
     uint64_t rbn = 1ull << q->rb_bits;
     while (n > 0) {
-        uint64_t ri = first >> q->rb_bits, bi = first & (rbn - 1);
+        uint64_t bi = first & (rbn - 1);
         uint64_t k = rbn - bi < n ? rbn - bi : n;
-        uint64_t boff = ri < q->rt_entries ? q->rt[ri] & RT_OFFSET_MASK : 0;
-        if (!boff) {
-            memset(out, 0, k * sizeof(*out));
-        } else {
-            uint64_t rc;
-            int r = qcow2_get_refcount(q, first, &rc, err);  /* checks, loads */
-            if (r < 0)
-                return r;
-            struct qc_entry *e;
-            if ((r = qc_get(q, &q->rbc, boff, false, &e, err)) < 0)
-                return r;
-            for (uint64_t i = 0; i < k; i++)
-                out[i] = rb_get(q, e->buf, bi + i);
-        }
+        const uint8_t *blk;
+        int r = refblock(q, first >> q->rb_bits, &blk, err);
+        if (r < 0)
+            return r;
+        for (uint64_t i = 0; i < k; i++)
+            out[i] = blk ? rb_get(q, blk, bi + i) : 0;
         first += k;
         out += k;
         n -= k;
@@ -209,8 +211,15 @@ int qcow2_set_refcount(struct qcow2 *q, uint64_t ci, uint64_t v,
     return set_rc(q, ci, v, &x, err);
 }
 
-int qcow2_update_refcount(struct qcow2 *q, uint64_t ci, int64_t delta,
-                          struct vdisk_err *err)
+void qcow2_discard_cluster(struct qcow2 *q, uint64_t ci)
+{
+    (void)fallocate(q->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                    (off_t)(ci << q->cluster_bits), (off_t)q->cluster_size);
+}
+
+/* qcow2_update_refcount, telling the new refcount. */
+static int update_refcount(struct qcow2 *q, uint64_t ci, int64_t delta,
+                           uint64_t *now, struct vdisk_err *err)
 {
     uint64_t cur;
     int rc = qcow2_get_refcount(q, ci, &cur, err);
@@ -226,7 +235,15 @@ int qcow2_update_refcount(struct qcow2 *q, uint64_t ci, int64_t delta,
                              "would exceed %u-bit refcounts", q->name,
                              (unsigned long long)ci, q->refcount_bits);
     struct excl x = {{0, 0}, {0, 0}};
-    return set_rc(q, ci, cur + (uint64_t)delta, &x, err);
+    *now = cur + (uint64_t)delta;
+    return set_rc(q, ci, *now, &x, err);
+}
+
+int qcow2_update_refcount(struct qcow2 *q, uint64_t ci, int64_t delta,
+                          struct vdisk_err *err)
+{
+    uint64_t now;
+    return update_refcount(q, ci, delta, &now, err);
 }
 
 int qcow2_alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *host_off,
@@ -278,13 +295,16 @@ int qcow2_alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *host_off,
 }
 
 int qcow2_free_range(struct qcow2 *q, uint64_t off, uint64_t len,
-                     struct vdisk_err *err)
+                     bool discard, struct vdisk_err *err)
 {
     uint64_t cs = q->cluster_size;
     for (uint64_t c = off / cs; c < (off + len + cs - 1) / cs; c++) {
-        int rc = qcow2_update_refcount(q, c, -1, err);
+        uint64_t now;
+        int rc = update_refcount(q, c, -1, &now, err);
         if (rc < 0)
             return rc;
+        if (discard && now == 0)
+            qcow2_discard_cluster(q, c);
     }
     return 0;
 }
@@ -295,7 +315,7 @@ int qcow2_free_l2_entry(struct qcow2 *q, uint64_t e, struct vdisk_err *err)
         uint64_t s, end;
         qcow2_compressed_range(q, e, &s, &end);
         s &= ~511ull;
-        return qcow2_free_range(q, s, end - s, err);
+        return qcow2_free_range(q, s, end - s, false, err);
     }
     uint64_t off = e & L2E_OFFSET_MASK;
     if (!off || (q->incompat & QCOW2_INCOMPAT_DATA_FILE))
@@ -360,6 +380,6 @@ static int grow_rt(struct qcow2 *q, uint64_t need, const struct excl *x,
     put_be32(h + 8, q->rt_clusters);
     rc = vd_pwrite_fd(q->fd, h, 12, 48, q->name, err);
     if (rc == 0)
-        rc = qcow2_free_range(q, old_off, old_clusters * cs, err);
+        rc = qcow2_free_range(q, old_off, old_clusters * cs, false, err);
     return rc;
 }

@@ -2,7 +2,6 @@
  * (read, write with unknown extra data preserved), list, create, apply
  * (revert) and delete, with the refcount bookkeeping each needs. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -117,33 +116,18 @@ static int find_snapshot(struct qcow2 *q, const char *which)
     return -1;
 }
 
-/* Write the snapshot table to a new place and point the header at it. */
-/* Change cluster c's refcount by delta; a cluster freed by it is
- * discarded (punched), as qemu discards what snapshot operations free
- * (pass-discard-snapshot is on by default). */
+/* Clusters that snapshot operations free are discarded, as qemu
+ * discards them (pass-discard-snapshot is on by default): add delta to
+ * cluster c's refcount, through qcow2_free_range when it drops. */
 static int ref_delta(struct qcow2 *q, uint64_t c, int delta,
                      struct vdisk_err *err)
 {
-    int rc = qcow2_update_refcount(q, c, delta, err);
-    uint64_t r;
-    if (rc == 0 && delta < 0 && qcow2_get_refcount(q, c, &r, err) == 0 &&
-        r == 0)
-        (void)fallocate(q->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                        (off_t)(c * q->cluster_size), (off_t)q->cluster_size);
-    return rc;
+    return delta < 0 ? qcow2_free_range(q, c * q->cluster_size,
+                                        q->cluster_size, true, err)
+                     : qcow2_update_refcount(q, c, delta, err);
 }
 
-/* Free the clusters of [off, off + len), discarding them (ref_delta). */
-static int free_discard(struct qcow2 *q, uint64_t off, uint64_t len,
-                        struct vdisk_err *err)
-{
-    uint64_t cs = q->cluster_size;
-    int rc = 0;
-    for (uint64_t c = off / cs; c < (off + len + cs - 1) / cs && rc == 0; c++)
-        rc = ref_delta(q, c, -1, err);
-    return rc;
-}
-
+/* Write the snapshot table to a new place and point the header at it. */
 static int write_snapshot_table(struct qcow2 *q, struct vdisk_err *err)
 {
     strbuf sb = {0};
@@ -208,7 +192,7 @@ static int write_snapshot_table(struct qcow2 *q, struct vdisk_err *err)
         return rc;
     q->snap_offset = noff;
     if (old && q->old_snap_len)
-        rc = free_discard(q, old, q->old_snap_len, err);
+        rc = qcow2_free_range(q, old, q->old_snap_len, true, err);
     q->old_snap_len = newlen;
     return rc;
 }
@@ -456,8 +440,9 @@ int qcow2_snapshot_delete(struct vdisk *d, const char *which,
     free(sl1);
     uint64_t cs = q->cluster_size;
     if (rc == 0 && s.l1_size)
-        rc = free_discard(q, s.l1_offset,
-                          ((uint64_t)s.l1_size * 8 + cs - 1) / cs * cs, err);
+        rc = qcow2_free_range(q, s.l1_offset,
+                              ((uint64_t)s.l1_size * 8 + cs - 1) / cs * cs,
+                              true, err);
     if (rc == 0)
         rc = fix_copied(q, err);
     if (rc == 0)

@@ -235,8 +235,14 @@ uint64_t qcow2_max_alloc(const struct qcow2 *q);
  * compressed); no-op for unallocated and plain zero entries. */
 int  qcow2_free_l2_entry(struct qcow2 *q, uint64_t l2e,
                          struct vdisk_err *err);
+/* Drop one reference to every cluster of [off, off + len); with
+ * `discard`, clusters left unreferenced are punched out of the file, as
+ * qemu discards what snapshot operations and check repairs free
+ * (pass-discard-snapshot). */
 int  qcow2_free_range(struct qcow2 *q, uint64_t off, uint64_t len,
-                      struct vdisk_err *err);
+                      bool discard, struct vdisk_err *err);
+/* Punch cluster ci out of the file (it must be unreferenced). */
+void qcow2_discard_cluster(struct qcow2 *q, uint64_t ci);
 uint64_t rb_get(const struct qcow2 *q, const uint8_t *blk, uint64_t i);
 void     rb_set(const struct qcow2 *q, uint8_t *blk, uint64_t i, uint64_t v);
 
