@@ -297,7 +297,7 @@ static int process_item(struct job *j, struct source *src, struct item *it)
 
 /* A data segment on a reserving destination: host space now, the bytes
  * later (write_reserved); what the driver won't reserve is written now. */
-static int reserve_seg(struct job *j, struct vdisk *dst, struct item *it,
+static int reserve_seg(struct vdisk *dst, struct item *it,
                        const struct seg *s, struct vdisk_err *err)
 {
     uint64_t off = s->off, left = s->len;
@@ -318,7 +318,6 @@ static int reserve_seg(struct job *j, struct vdisk *dst, struct item *it,
         bo += got;
         left -= got;
     }
-    (void)j;
     return 0;
 }
 
@@ -349,8 +348,8 @@ static int write_item(struct job *j, struct vdisk *dst, struct item *it,
         int rc;
         switch (s->kind) {
         case SEG_DATA:
-            rc = j->reserve && dst == j->dst
-                     ? reserve_seg(j, dst, it, s, err)
+            /* (reserving jobs write on the one destination handle) */
+            rc = j->reserve ? reserve_seg(dst, it, s, err)
                      : vdisk_pwrite(dst, it->buf + s->buf_off, s->len, s->off,
                                     err);
             break;
@@ -1102,10 +1101,10 @@ int vconvert(const struct vconvert_opts *o, struct vdisk_err *err)
      * chained sources and for compressing; -m caps, the CPUs bound */
     nworkers = o->workers > 0 ? o->workers : 1;
     {
-        int cap = n_cpus();
         const char *e = getenv("VXL_MAX_WORKERS");      /* for experiments */
-        if (e && atoi(e) > 0)
-            cap = atoi(e) < MAX_WORKERS ? atoi(e) : MAX_WORKERS;
+        int cap = e && atoi(e) > 0 ? atoi(e) : n_cpus();
+        if (cap > MAX_WORKERS)
+            cap = MAX_WORKERS;
         if (nworkers > cap)
             nworkers = cap;
     }
