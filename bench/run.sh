@@ -164,22 +164,14 @@ log "full table: $RES/table.md"
 # with `hyperfine -N` (no shell, no wrapper), both tools in this run,
 # RUNS_N times each (0 skips it).
 RUNS_N=${RUNS_N:-100}
-meta_args() {   # id -> "sub -f fmt [opts] file", as the harness runs it
-    case $1 in
-    info.qcow2)  echo "info -f qcow2 $W/img/fs.qcow2" ;;
-    info.chain)  echo "info -f qcow2 --backing-chain $W/img/fs.snap2.qcow2" ;;
-    info.vmdks)  echo "info -f vmdk $W/img/fs.stream.vmdk" ;;
-    info.vdi)    echo "info -f vdi $W/img/fs.vdi" ;;
-    info.vpc)    echo "info -f vpc $W/img/fs.vhd" ;;
-    check.qcow2) echo "check -f qcow2 $W/img/fs.qcow2" ;;
-    check.qcow2c) echo "check -f qcow2 $W/img/fs.c.qcow2" ;;
-    check.chain) echo "check -f qcow2 $W/img/fs.snap2.qcow2" ;;
-    check.vmdk)  echo "check -f vmdk $W/img/fs.vmdk" ;;
-    check.vmdks) echo "check -f vmdk $W/img/fs.stream.vmdk" ;;
-    check.vdi)   echo "check -f vdi $W/img/fs.vdi" ;;
-    map.qcow2c)  echo "map -f qcow2 --output=json $W/img/fs.c.qcow2" ;;
-    map.chain)   echo "map -f qcow2 --output=json $W/img/fs.snap2.qcow2" ;;
-    esac
+meta_args() {   # id -> "sub -f fmt [opts] file", from the harness's case table
+    awk -F'|' -v id="$1" -v img="$W/img" '
+        { for (i = 1; i <= NF; i++) gsub(/^[ \t]+|[ \t]+$/, "", $i) }
+        $1 == id && $2 ~ /^(info|check|map)$/ {
+            opts = ($6 == "-" || $2 != "info") ? "" : $6 " "
+            if ($2 == "map") opts = "--output=json "
+            printf "%s -f %s %s%s/%s\n", $2, $4, opts, img, $3; exit
+        }' "$SHARED/bench-qemu-img.sh"
 }
 if [ "$RUNS_N" -gt 0 ]; then
     hello=$(mktemp -d)
