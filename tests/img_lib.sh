@@ -41,3 +41,27 @@ qw() {
     for c in "$@"; do args+=(-c "$c"); done
     "$QIO" -f "${FMT:-qcow2}" "${args[@]}" "$img" >/dev/null
 }
+
+# A VMDK's descriptor (embedded or a text file) without its CID line, from
+# "# Disk DescriptorFile" to ddb.toolsVersion.
+vmdk_desc() {
+    case $(head -c 4 "$1") in
+    KDMV) dd if="$1" bs=512 skip=1 count=20 status=none ;;
+    *) cat "$1" ;;
+    esac | tr -d '\0' | grep -a -v '^CID=' |
+        sed -n '/^# Disk DescriptorFile/,/^ddb.toolsVersion/p'
+}
+# same_vmdk_desc A B: the two descriptors are equal (but the CIDs) and not empty
+same_vmdk_desc() {
+    [ "$(vmdk_desc "$1")" = "$(vmdk_desc "$2")" ] && [ -n "$(vmdk_desc "$1")" ]
+}
+# same_vmdk_chain DIR1 DIR2 IMAGE PARENT: qemu-img info --backing-chain of
+# IMAGE, run inside each directory, agrees on the chain's fields, and the
+# image's backing file is PARENT
+same_vmdk_chain() {
+    local f='"(filename|backing-filename|full-backing-filename|backing-filename-format|virtual-size|create-type|parent-cid)"'
+    local a b
+    a=$(cd "$1" && "$QI" info --backing-chain --output=json "$3" | grep -E "$f")
+    b=$(cd "$2" && "$QI" info --backing-chain --output=json "$3" | grep -E "$f")
+    [ "$a" = "$b" ] && printf '%s\n' "$a" | grep -q "\"backing-filename\": \"$4\""
+}

@@ -178,16 +178,10 @@ for sf in monolithicSparse streamOptimized twoGbMaxExtentSparse monolithicFlat t
     fi
     check "-B -O vmdk $sf: equal to its source" "$QI" compare -q vb-top.vmdk bv/o.vmdk
     check "-B -O vmdk $sf: qemu-img check" "$QI" check -q bv/o.vmdk
-    check "-B -O vmdk $sf: backing chain as qemu-img's" sh -c '
-        f() { (cd "$1" && "$0" info --backing-chain --output=json o.vmdk |
-               grep -E "\"(filename|backing-filename|full-backing-filename|backing-filename-format|virtual-size|create-type|parent-cid)\""); }
-        [ "$(f bv)" = "$(f bq)" ] && f bv | grep -q "\"backing-filename\": \"vb-base.vmdk\""' "$QI"
-    check "-B -O vmdk $sf: descriptor as qemu-img's (but the CIDs)" sh -c '
-        d() { case $(head -c 4 "$1") in
-                KDMV) dd if="$1" bs=512 skip=1 count=20 status=none;;
-                *) cat "$1";; esac | tr -d "\0" | grep -a -v "^CID=" |
-              sed -n "/^# Disk DescriptorFile/,/^ddb.toolsVersion/p"; }
-        [ "$(d bv/o.vmdk)" = "$(d bq/o.vmdk)" ] && [ -n "$(d bv/o.vmdk)" ]'
+    check "-B -O vmdk $sf: backing chain as qemu-img's" \
+        same_vmdk_chain bv bq o.vmdk vb-base.vmdk
+    check "-B -O vmdk $sf: descriptor as qemu-img's (but the CIDs)" \
+        same_vmdk_desc bv/o.vmdk bq/o.vmdk
     check "-B -O vmdk $sf: only the top's data copied" \
         test "$(du -sb bv | cut -f1)" -lt $(( $(du -sb bq | cut -f1) + 1048576 ))
 done
