@@ -1106,8 +1106,8 @@ int vdisk_snapshot_delete(struct vdisk *d, const char *which,
     return d->drv->snapshot_delete(d, which, err);
 }
 
-int vdisk_set_backing(struct vdisk *d, const char *name, const char *fmt,
-                      struct vdisk_err *err)
+int vdisk_can_set_backing(struct vdisk *d, const char *name, const char *fmt,
+                          struct vdisk_err *err)
 {
     NEED_OP(set_backing, "backing files");
     NEED_RW();
@@ -1120,7 +1120,17 @@ int vdisk_set_backing(struct vdisk *d, const char *name, const char *fmt,
     if (fmt && !vdisk_driver_find(fmt))
         return vdisk_err_set(err, ENOTSUP, "unknown backing format '%s'",
                              fmt);
-    int rc = d->drv->set_backing(d, name, fmt, err);
+    return d->drv->can_set_backing ? d->drv->can_set_backing(d, name, fmt, err)
+                                   : 0;
+}
+
+int vdisk_set_backing(struct vdisk *d, const char *name, const char *fmt,
+                      struct vdisk_err *err)
+{
+    int rc = vdisk_can_set_backing(d, name, fmt, err);
+    if (rc < 0)
+        return rc;
+    rc = d->drv->set_backing(d, name, fmt, err);
     if (rc < 0)
         return rc;
     free(d->backing_name);

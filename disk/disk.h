@@ -513,7 +513,11 @@ int  vdisk_snapshot_delete(struct vdisk *d, const char *which,
 
 /* Rewrite the recorded backing name/format (NULL name = no backing).
  * Content is not touched: this is `rebase -u`.  The open chain is not
- * reopened. */
+ * reopened.  vdisk_can_set_backing() makes the same checks (the core's
+ * and the driver's) without writing anything: a safe rebase asks it
+ * before it copies data into the image. */
+int vdisk_can_set_backing(struct vdisk *d, const char *name, const char *fmt,
+                          struct vdisk_err *err);
 int vdisk_set_backing(struct vdisk *d, const char *name, const char *fmt,
                       struct vdisk_err *err);
 /* Deallocate everything in d (qcow2: all clusters back to "unallocated",
@@ -589,6 +593,9 @@ struct vdisk_driver {
 
     int  (*set_backing)(struct vdisk *d, const char *name, const char *fmt,
                         struct vdisk_err *err);
+    /* optional: what set_backing would refuse, found without writing */
+    int  (*can_set_backing)(struct vdisk *d, const char *name,
+                            const char *fmt, struct vdisk_err *err);
     /* Called once the backing image is open (d->backing set): a driver
      * whose format links a child to one particular parent refuses a
      * parent that is not it (VHD: the recorded parent unique id). */

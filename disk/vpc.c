@@ -918,8 +918,11 @@ static bool region_unused(const struct vpc *s, uint64_t off, uint64_t len)
  * name and locators); the locator data is rewritten where it was when
  * it fits, else appended where the next block would go.  Turning a
  * dynamic image into a differencing one or back is not supported. */
-static int vpc_set_backing(struct vdisk *d, const char *name,
-                           const char *fmt, struct vdisk_err *err)
+/* What vpc_set_backing refuses; with pi, the new parent's details are
+ * kept for it (else freed). */
+static int backing_change_ok(struct vdisk *d, const char *name,
+                             const char *fmt, struct parent_info *pi,
+                             struct vdisk_err *err)
 {
     struct vpc *s = vdisk_priv(d);
     if (s->type != VHD_DIFF)
@@ -931,8 +934,25 @@ static int vpc_set_backing(struct vdisk *d, const char *name,
         return vdisk_err_set(err, ENOTSUP, "'%s': removing the parent of a "
                              "differencing VHD (making it dynamic) is not "
                              "supported", d->filename);
+    struct parent_info tmp;
+    int rc = read_parent(d->filename, name, fmt, pi ? pi : &tmp, err);
+    if (rc == 0 && !pi)
+        parent_info_free(&tmp);
+    return rc;
+}
+
+static int vpc_can_set_backing(struct vdisk *d, const char *name,
+                               const char *fmt, struct vdisk_err *err)
+{
+    return backing_change_ok(d, name, fmt, NULL, err);
+}
+
+static int vpc_set_backing(struct vdisk *d, const char *name,
+                           const char *fmt, struct vdisk_err *err)
+{
+    struct vpc *s = vdisk_priv(d);
     struct parent_info pi;
-    int rc = read_parent(d->filename, name, fmt, &pi, err);
+    int rc = backing_change_ok(d, name, fmt, &pi, err);
     if (rc < 0)
         return rc;
     uint8_t h[1024];
@@ -1233,6 +1253,7 @@ const struct vdisk_driver vdisk_vpc_driver = {
     .block_status = vpc_block_status,
     .check_backing = vpc_check_backing,
     .set_backing = vpc_set_backing,
+    .can_set_backing = vpc_can_set_backing,
     .make_empty = vpc_make_empty,
     .create = vpc_create,
     .create_opts = vpc_opts,

@@ -483,6 +483,11 @@ int img_rebase(int argc, char **argv)
     struct vdisk_err err = {0};
     if (!d)
         goto out;
+    /* refused before any data is copied into the image, not after */
+    if (vdisk_can_set_backing(d, nb, nb ? nb_fmt : NULL, &err) < 0) {
+        img_error("Could not change the backing file to '%s': %s", nb ? nb : "", err.msg);
+        goto out;
+    }
     if (!unsafe) {
         if (nb) {
             struct vdisk_open_opts o = { .format = nb_fmt, .flags = VDISK_PROBE_BACKING };

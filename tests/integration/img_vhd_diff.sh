@@ -227,6 +227,16 @@ py_same "pyvhdi: the emptied child reads as its parent" m.raw c4.vhd pc.vhd
 check "emptied child is small" sh -c '[ $(stat -c %s c4.vhd) -lt 65536 ]'
 fails "rebase -b '' is refused (not supported)" "not supported" "$VXL" img rebase -u -b "" r1.vhd
 check "... and the image is unchanged" vhd_fields r1.vhd moved/p2.vhd moved/p2.vhd
+# a safe rebase refuses before copying anything in (it used to copy the
+# parent's data into the child and then refuse)
+"$VXL" img create -q -f vpc -b moved/p2.vhd r3.vhd     # empty: all from the parent
+before=$(sha256sum < r3.vhd)
+fails "safe rebase -b '' is refused (not supported)" "not supported" "$VXL" img rebase -b "" r3.vhd
+check "... before writing to the image" test "$(sha256sum < r3.vhd)" = "$before"
+before=$(sha256sum < other.vhd)
+fails "safe rebase of a dynamic VHD onto a parent is refused" "only a differencing VHD" \
+    "$VXL" img rebase -b moved/p2.vhd other.vhd
+check "... before writing to the image" test "$(sha256sum < other.vhd)" = "$before"
 
 # --- errors ----------------------------------------------------------------
 fails "parent not a VHD (-F raw)" "must be a VHD image" "$VXL" img create -f vpc -b p.raw -F raw x1.vhd
